@@ -1,0 +1,72 @@
+"""Facts about a (validated) journey graph that the compiler needs.
+
+The graph is a DAG (validation refuses cycles), so the longest path from the entry bounds
+how many moves one entry can make in a tick: the walk is unrolled that many times.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from journeys.spec.models import (
+    BranchTile,
+    JourneySpec,
+    SplitTile,
+    SubJourneyTile,
+    WaitTile,
+    edges,
+)
+
+
+def max_moves(spec: JourneySpec) -> int:
+    """Edges on the longest path from the entry tile: the walk's unroll depth."""
+
+    @cache
+    def longest(tile_id: str) -> int:
+        outs = edges(spec.tiles[tile_id])
+        return 0 if not outs else 1 + max(longest(target) for _, target in outs)
+
+    return longest(spec.entry_tile_id)
+
+
+def tiles_in_order(spec: JourneySpec) -> list[str]:
+    """Tile ids in breadth-first order from the entry (reports and docs read in flow order)."""
+    seen: list[str] = []
+    queue = [spec.entry_tile_id]
+    while queue:
+        tile_id = queue.pop(0)
+        if tile_id in seen or tile_id not in spec.tiles:
+            continue
+        seen.append(tile_id)
+        queue += [target for _, target in edges(spec.tiles[tile_id])]
+    return seen + [t for t in spec.tiles if t not in seen]
+
+
+def event_tiles(spec: JourneySpec) -> dict[str, str]:
+    """Tiles that look at events, with their kind: until_event, event_within or event."""
+    found: dict[str, str] = {}
+    for tile_id, tile in spec.tiles.items():
+        if isinstance(tile, WaitTile) and tile.kind == "until_event":
+            found[tile_id] = "until_event"
+        elif isinstance(tile, BranchTile) and tile.kind in ("event", "event_within"):
+            found[tile_id] = tile.kind
+    return found
+
+
+def split_ranges(tile: SplitTile) -> list[tuple[str, str, int]]:
+    """(path name, target, upper bucket bound) per path, in the order written (S10)."""
+    out, total = [], 0.0
+    for name, path in tile.paths.items():
+        total += path.percent
+        out.append((name, path.next, int(total * 100 + 0.5)))  # half up, as SQL rounds
+    return out
+
+
+def sub_journey_sources(specs: dict[str, JourneySpec], target: str) -> list[tuple[str, str]]:
+    """(journey id, tile id) of every sub_journey tile that sends members to ``target``."""
+    return [
+        (jid, tid)
+        for jid, spec in sorted(specs.items())
+        for tid, tile in spec.tiles.items()
+        if isinstance(tile, SubJourneyTile) and tile.journey == target
+    ]

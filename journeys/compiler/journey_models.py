@@ -1,0 +1,421 @@
+"""The models of one journey: clock → advance open → admit → advance new → outputs.
+
+Each journey gets its own small pipeline (docs/semantics.md §1). Its state lives in two
+tables that only ever hold what the next tick needs: ``<id>__open`` (the open entries, rebuilt
+from the previous one each tick, so its cost follows open entries) and ``<id>__members`` (one
+row per member who ever entered, for re-entry rules). Completed entries and old steps are
+appended to the output tables and never read again by the tick.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from journeys.compiler import dialect, tables
+from journeys.compiler.bindings import event_condition, profile_condition, profile_expression
+from journeys.compiler.graph import sub_journey_sources
+from journeys.compiler.plan import ColumnDoc, ModelPlan
+from journeys.compiler.relations import INTERNAL_SCHEMA, prior, ref, run_at_literal
+from journeys.compiler.walk import STEP_TYPES, WalkBuilder, col, lit
+from journeys.spec.durations import duration_seconds
+from journeys.spec.models import (
+    ActionTile,
+    AudienceExit,
+    JourneySpec,
+    UpdateProfileTile,
+    WebhookTile,
+)
+
+
+def _t(name: str, alias: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def _union(parts: list[exp.Query]) -> exp.Query:
+    out = parts[0]
+    for part in parts[1:]:
+        out = exp.union(out, part, distinct=False)
+    return out
+
+
+class JourneyCompiler:
+    """Builds the :class:`ModelPlan` list of one journey."""
+
+    def __init__(self, spec: JourneySpec, specs: dict[str, JourneySpec],
+                 profile_columns: frozenset[str]) -> None:
+        self.spec = spec
+        self.specs = specs
+        self.columns = profile_columns
+        self.j = spec.id
+        self.folder = f"journeys/{spec.id}"
+
+    def name(self, suffix: str) -> str:
+        return f"{self.j}__{suffix}"
+
+    def plan(self, suffix: str, query: exp.Query, columns, *, materialized="table",
+             description: str, unique_key=(), unique_combination=()) -> ModelPlan:
+        return ModelPlan(
+            name=self.name(suffix), schema=INTERNAL_SCHEMA, folder=self.folder,
+            materialized=materialized, query=query, columns=tuple(columns),
+            unique_key=tuple(unique_key), unique_combination=tuple(unique_combination),
+            description=description, group=self.j,
+        )
+
+    def clock_cte(self) -> exp.Query:
+        return exp.select("*").from_(ref(self.name("clock")))
+
+    def with_clock(self, query: exp.Select) -> exp.Select:
+        return query.join(_t("clock", "c"), join_type="cross").with_("clock", as_=self.clock_cte())
+
+    # --- audience -----------------------------------------------------------------------
+
+    def audience(self) -> exp.Query | None:
+        aud = self.spec.entry.audience
+        if aud is None:
+            return None
+        if aud.model is not None:
+            return exp.select("member_id").distinct().from_(ref(aud.model, "a"))
+        return (exp.select(col("member_id", "p")).from_(ref("stg_profiles", "p"))
+                .join(_t("clock", "c"), join_type="cross")
+                .where(profile_condition(aud.where, self.columns)))
+
+    # --- models -------------------------------------------------------------------------
+
+    def build(self) -> list[ModelPlan]:
+        return [self.clock(), self.advance_open(), self.admit(), self.advance_new(),
+                self.steps(), self.actions(), self.profile_updates(), self.ended(),
+                self.open_entries(), self.members(), self.tick()]
+
+    def clock(self) -> ModelPlan:
+        ticks = (exp.select(exp.alias_(exp.func("max", col("tick_at")), "prev_tick_at"),
+                            exp.alias_(exp.func("min", col("tick_at")), "first_tick_at"))
+                 .from_(prior("journey_ticks"))
+                 .where(exp.EQ(this=col("journey_id"), expression=lit(self.j))))
+        run_at = col("run_at", "r")
+        prev = col("prev_tick_at", "t")
+        query = (
+            exp.select(run_at, prev,
+                       exp.alias_(exp.func("coalesce", col("first_tick_at", "t"), run_at.copy()),
+                                  "activated_at"),
+                       exp.alias_(exp.or_(exp.Is(this=prev.copy(), expression=exp.Null()),
+                                          exp.GT(this=run_at.copy(), expression=prev.copy())),
+                                  "is_due"))
+            .from_(exp.Subquery(this=exp.select(exp.alias_(run_at_literal(), "run_at")),
+                                alias=exp.TableAlias(this=exp.to_identifier("r"))))
+            .join(exp.Subquery(this=ticks, alias=exp.TableAlias(this=exp.to_identifier("t"))),
+                  join_type="cross")
+        )
+        return self.plan("clock", query, tables.CLOCK,
+                         description="The tick clock, the previous tick and activation (S1, S3).")
+
+    def _walk(self, new: bool, entries: exp.Query, suffix: str, description: str) -> ModelPlan:
+        builder = WalkBuilder(self.spec, self.columns, self.audience(), new_entries=new)
+        query = builder.build(entries)
+        cols = [ColumnDoc(name, typ) for name, typ in STEP_TYPES.items()]
+        return self.plan(suffix, query, cols, description=description,
+                         unique_combination=("member_id", "entry_seq", "tile_id"))
+
+    def advance_open(self) -> ModelPlan:
+        entries = (exp.select(*[col(c, "o") for c in ("member_id", "entry_seq",
+                                                         "entered_journey_at", "tile_id",
+                                                         "entered_tile_at")])
+                   .from_(prior(self.name("open"), "o"))
+                   .join(_t("clock", "c"), join_type="cross")
+                   .where(col("is_due", "c")))
+        return self._walk(False, entries, "advance_open",
+                          "Steps of the entries open after the previous tick (phase 1).")
+
+    def advance_new(self) -> ModelPlan:
+        entries = exp.select("member_id", "entry_seq", "entered_journey_at", "tile_id",
+                             "entered_tile_at").from_(ref(self.name("admit")))
+        return self._walk(True, entries, "advance_new",
+                          "Steps of the entries admitted this tick (phase 3).")
+
+    def _candidates(self) -> list[exp.Query]:
+        """(member_id, entry_at, src_prio, entry_source) per way in (semantics §2)."""
+        prev, run_at = col("prev_tick_at", "c"), col("run_at", "c")
+
+        def window(ts: exp.Expression, first_tick_lower: exp.Expression | None) -> exp.Expression:
+            upper = exp.LTE(this=ts.copy(), expression=run_at.copy())
+            after_prev = exp.GT(this=ts.copy(), expression=prev.copy())
+            if first_tick_lower is None:
+                lower = exp.or_(exp.Is(this=prev.copy(), expression=exp.Null()), after_prev)
+            else:
+                lower = exp.Case().when(exp.Is(this=prev.copy(), expression=exp.Null()),
+                                        first_tick_lower).else_(after_prev)
+            return exp.and_(upper, exp.Paren(this=lower))
+
+        def pick(member, at, prio, source):
+            return exp.select(exp.alias_(member, "member_id"), exp.alias_(at, "entry_at"),
+                              exp.alias_(lit(prio), "src_prio"),
+                              exp.alias_(lit(source), "entry_source"))
+
+        out: list[exp.Query] = []
+        entry = self.spec.entry
+        if entry.event is not None:
+            at = col("occurred_at", "v")
+            out.append(pick(col("member_id", "v"), at, 1, "event")
+                       .from_(ref("stg_events", "v")).join(_t("clock", "c"), join_type="cross")
+                       .where(event_condition(entry.event.name, entry.event.where))
+                       .where(window(at, exp.GTE(this=at.copy(),
+                                                 expression=col("activated_at", "c")))))
+        for source_id, tile_id in sub_journey_sources(self.specs, self.j):
+            tick = col("tick_at", "s")
+            lower = exp.or_(exp.Is(this=prev.copy(), expression=exp.Null()),
+                            exp.GTE(this=tick.copy(), expression=prev.copy()))
+            out.append(pick(col("member_id", "s"), col("entered_at", "s"), 2, "sub_journey")
+                       .from_(prior("journey_steps", "s")).join(_t("clock", "c"), join_type="cross")
+                       .where(exp.EQ(this=col("journey_id", "s"), expression=lit(source_id)))
+                       .where(exp.EQ(this=col("tile_id", "s"), expression=lit(tile_id)))
+                       .where(exp.LT(this=tick.copy(), expression=run_at.copy()))
+                       .where(exp.Paren(this=lower)))
+        at = col("requested_at", "q")
+        out.append(pick(col("member_id", "q"), at, 3, "manual")
+                   .from_(ref("stg_manual_entries", "q")).join(_t("clock", "c"), join_type="cross")
+                   .where(exp.EQ(this=col("journey_id", "q"), expression=lit(self.j)))
+                   .where(window(at, None)))
+        if entry.audience is not None:
+            out.append(pick(col("member_id", "a"), run_at.copy(), 4, "audience")
+                       .from_(_t("audience", "a")).join(_t("clock", "c"), join_type="cross"))
+        return out
+
+    def admit(self) -> ModelPlan:
+        phase1_ended = (exp.select("member_id", exp.alias_(exp.func("max", col("entered_at")),
+                                                           "exited_at"))
+                        .from_(ref(self.name("advance_open")))
+                        .where(exp.and_(col("is_last"), exp.Is(
+                            this=col("exit_reason"), expression=exp.Null()).not_()))
+                        .group_by("member_id"))
+        still_open = (exp.select(col("member_id", "o")).from_(prior(self.name("open"), "o"))
+                      .where(exp.not_(exp.In(this=col("member_id", "o"), query=exp.Subquery(
+                          this=exp.select("member_id").from_("phase1_ended"))))))
+        last_exit = exp.func("coalesce", col("exited_at", "x"), col("last_exited_at", "m"))
+        never = exp.Is(this=col("member_id", "m"), expression=exp.Null())
+        if self.spec.entry.frequency == "once":
+            allowed: exp.Expression = never
+        else:
+            cooldown = self.spec.entry.cooldown
+            earliest = dialect.add_seconds(last_exit, duration_seconds(cooldown)) \
+                if cooldown else last_exit
+            allowed = exp.or_(never, exp.Is(this=last_exit.copy(), expression=exp.Null()),
+                              exp.GTE(this=col("entry_at", "k"), expression=earliest))
+        ranked = (
+            exp.select(col("member_id", "k"), col("entry_at", "k"), col("entry_source", "k"),
+                       exp.alias_(exp.func("coalesce", col("last_entry_seq", "m"), lit(0)),
+                                  "prev_seq"),
+                       exp.alias_(exp.Window(
+                           this=exp.RowNumber(), partition_by=[col("member_id", "k")],
+                           order=exp.Order(expressions=[exp.Ordered(this=col("entry_at", "k")),
+                                                        exp.Ordered(this=col("src_prio", "k"))])),
+                           "rn"))
+            .from_(_t("candidates", "k"))
+            .join(prior(self.name("members"), "m"),
+                  on=exp.EQ(this=col("member_id", "m"), expression=col("member_id", "k")),
+                  join_type="left")
+            .join(_t("phase1_ended", "x"),
+                  on=exp.EQ(this=col("member_id", "x"), expression=col("member_id", "k")),
+                  join_type="left")
+            .where(exp.not_(exp.In(this=col("member_id", "k"),
+                                   query=exp.Subquery(this=exp.select("member_id")
+                                                      .from_("still_open")))))
+            .where(allowed)
+        )
+        entry_tile = self.spec.entry_tile_id
+        query = (
+            exp.select("member_id",
+                       exp.alias_(exp.Cast(this=exp.Add(this=col("prev_seq"), expression=lit(1)),
+                                           to=dialect.INTEGER.copy()), "entry_seq"),
+                       exp.alias_(col("entry_at"), "entered_journey_at"),
+                       exp.alias_(lit(entry_tile), "tile_id"),
+                       exp.alias_(col("entry_at"), "entered_tile_at"), "entry_source")
+            .from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+            .where(exp.EQ(this=col("rn"), expression=lit(1)))
+            .with_("clock", as_=self.clock_cte())
+        )
+        audience = self.audience()
+        if audience is not None:
+            query = query.with_("audience", as_=audience)
+        is_profile = exp.Exists(this=exp.select("1").from_(ref("stg_profiles", "pp")).where(
+            exp.EQ(this=col("member_id", "pp"), expression=col("member_id"))))
+        candidates = [
+            exp.select("*").from_(exp.Subquery(this=c.where(col("is_due", "c")),
+                                               alias=exp.TableAlias(this=exp.to_identifier("q"))))
+            .where(is_profile.copy())
+            for c in self._candidates()]
+        query = (query.with_("candidates", as_=_union(candidates))
+                 .with_("phase1_ended", as_=phase1_ended)
+                 .with_("still_open", as_=still_open))
+        return self.plan("admit", query, tables.ADMITTED, unique_key=(),
+                         unique_combination=("member_id",),
+                         description="Entries admitted this tick (phase 2, S3 and S16).")
+
+    def _both_phases(self) -> exp.Query:
+        cols = list(STEP_TYPES)
+        return _union([exp.select(*cols).from_(ref(self.name("advance_open"))),
+                       exp.select(*cols).from_(ref(self.name("advance_new")))])
+
+    def steps(self) -> ModelPlan:
+        cols = [col(c, "s") for c in ("member_id", "entry_seq", "tile_id", "tile_type",
+                                       "from_tile", "via", "entered_at", "exit_reason")]
+        query = self.with_clock(
+            exp.select(exp.alias_(lit(self.j), "journey_id"),
+                       exp.alias_(lit(self.spec.spec_version), "spec_version"),
+                       *cols[:2], *cols[2:], exp.alias_(col("run_at", "c"), "tick_at"))
+            .from_(exp.Subquery(this=self._both_phases(),
+                                alias=exp.TableAlias(this=exp.to_identifier("s")))))
+        return self.plan("steps", query, tables.JOURNEY_STEPS, materialized="view",
+                         unique_combination=("member_id", "entry_seq", "tile_id"),
+                         description="Steps taken this tick: rows appended to journey_steps.")
+
+    def _action_id(self) -> exp.Expression:
+        return dialect.md5_hex(dialect.concat(lit(f"{self.j}:"), col("member_id", "s"), lit(":"),
+                                              col("entry_seq", "s"), lit(":"), col("tile_id", "s")))
+
+    def _tile_rows(self, tile_id: str) -> exp.Select:
+        return (exp.select().from_(ref(self.name("steps"), "s"))
+                .join(ref("stg_profiles", "p"),
+                      on=exp.EQ(this=col("member_id", "p"), expression=col("member_id", "s")),
+                      join_type="left")
+                .join(_t("clock", "c"), join_type="cross")
+                .where(exp.EQ(this=col("tile_id", "s"), expression=lit(tile_id))))
+
+    def actions(self) -> ModelPlan:
+        parts: list[exp.Query] = []
+        for tile_id, tile in self.spec.tiles.items():
+            if isinstance(tile, ActionTile):
+                values, action, template = tile.fields, tile.action, lit(tile.template)
+            elif isinstance(tile, WebhookTile):
+                values, action, template = tile.body, "custom_api", dialect.typed_null("varchar")
+            else:
+                continue
+            payload = dialect.json_object([
+                (var, profile_expression(text, self.columns, boolean=False))
+                for var, text in values.items()])
+            parts.append(self._tile_rows(tile_id).select(
+                exp.alias_(self._action_id(), "action_id"), exp.alias_(lit(self.j), "journey_id"),
+                col("member_id", "s"), col("entry_seq", "s"), col("tile_id", "s"),
+                col("tile_type", "s"), exp.alias_(lit(tile.destination), "destination"),
+                exp.alias_(lit(action), "action"), exp.alias_(template, "template"),
+                exp.alias_(payload, "payload"), exp.alias_(col("entered_at", "s"), "due_at"),
+                exp.alias_(col("run_at", "c"), "tick_at")))
+        query = _union(parts) if parts else ModelPlan(
+            "x", "", "", "view", exp.select("1"), tables.DUE_ACTIONS).empty_query()
+        query = query.with_("clock", as_=self.clock_cte()) if parts else query
+        return self.plan("actions", query, tables.DUE_ACTIONS, materialized="view",
+                         unique_combination=("action_id",),
+                         description="Actions due this tick (S12): rows of due_actions.")
+
+    def profile_updates(self) -> ModelPlan:
+        parts: list[exp.Query] = []
+        for tile_id, tile in self.spec.tiles.items():
+            if not isinstance(tile, UpdateProfileTile):
+                continue
+            for column, text in tile.set_.items():
+                value = exp.Cast(this=profile_expression(text, self.columns, boolean=False),
+                                 to=dialect.VARCHAR.copy())
+                parts.append(self._tile_rows(tile_id).select(
+                    exp.alias_(self._action_id(), "action_id"),
+                    exp.alias_(lit(self.j), "journey_id"), col("member_id", "s"),
+                    col("entry_seq", "s"), col("tile_id", "s"),
+                    exp.alias_(lit(column), "column_name"), exp.alias_(value, "value"),
+                    exp.alias_(col("entered_at", "s"), "updated_at"),
+                    exp.alias_(col("run_at", "c"), "tick_at")))
+        empty = ModelPlan("x", "", "", "view", exp.select("1"), tables.PROFILE_UPDATES)
+        query = _union(parts).with_("clock", as_=self.clock_cte()) if parts \
+            else empty.empty_query()
+        return self.plan("profile_updates", query, tables.PROFILE_UPDATES, materialized="view",
+                         unique_combination=("action_id", "column_name"),
+                         description="Profile columns set this tick by update_profile tiles.")
+
+    def ended(self) -> ModelPlan:
+        done = exp.EQ(this=col("exit_reason", "s"), expression=lit("completed"))
+        query = self.with_clock(
+            exp.select(
+                exp.alias_(lit(self.j), "journey_id"), col("member_id", "s"),
+                col("entry_seq", "s"),
+                exp.alias_(exp.If(this=done, true=lit("completed"), false=lit("exited")),
+                           "status"),
+                exp.alias_(exp.If(this=done.copy(), true=col("tile_id", "s"),
+                                  false=col("from_tile", "s")), "tile_id"),
+                exp.alias_(exp.If(this=done.copy(), true=col("entered_at", "s"),
+                                  false=col("from_entered_at", "s")), "entered_tile_at"),
+                col("entered_journey_at", "s"), exp.alias_(col("entered_at", "s"), "exited_at"),
+                col("exit_reason", "s"), exp.alias_(col("run_at", "c"), "updated_tick_at"))
+            .from_(exp.Subquery(this=self._both_phases(),
+                                alias=exp.TableAlias(this=exp.to_identifier("s"))))
+            .where(exp.and_(col("is_last", "s"), exp.Is(this=col("exit_reason", "s"),
+                                                         expression=exp.Null()).not_())))
+        return self.plan("ended", query, tables.JOURNEY_STATE, materialized="view",
+                         unique_combination=("member_id", "entry_seq"),
+                         description="Entries that ended this tick.")
+
+    def open_entries(self) -> ModelPlan:
+        cols = tables.names(tables.OPEN_ENTRIES)
+        moved = exp.select("member_id", "entry_seq").from_(ref(self.name("advance_open")))
+        untouched = (exp.select(*[col(c, "o") for c in cols]).from_(prior(self.name("open"), "o"))
+                     .where(exp.not_(exp.Exists(this=moved.where(exp.and_(
+                         exp.EQ(this=col("member_id"), expression=col("member_id", "o")),
+                         exp.EQ(this=col("entry_seq"), expression=col("entry_seq", "o"))))))))
+        active = (
+            exp.select(col("member_id", "s"), col("entry_seq", "s"),
+                       col("entered_journey_at", "s"), col("tile_id", "s"),
+                       exp.alias_(col("entered_at", "s"), "entered_tile_at"),
+                       exp.alias_(col("run_at", "c"), "updated_tick_at"))
+            .from_(exp.Subquery(this=self._both_phases(),
+                                alias=exp.TableAlias(this=exp.to_identifier("s"))))
+            .join(_t("clock", "c"), join_type="cross")
+            .where(exp.and_(col("is_last", "s"), exp.Is(this=col("exit_reason", "s"),
+                                                         expression=exp.Null()))))
+        query = exp.union(untouched, active, distinct=False).with_("clock", as_=self.clock_cte())
+        return self.plan("open", query, tables.OPEN_ENTRIES,
+                         unique_combination=("member_id",),
+                         description="Open entries after this tick: one per member at most.")
+
+    def members(self) -> ModelPlan:
+        touched = _union([
+            exp.select("member_id", "entry_seq", "exited_at").from_(ref(self.name("ended"))),
+            exp.select("member_id", "entry_seq",
+                       exp.alias_(dialect.typed_null("timestamp"), "exited_at"))
+            .from_(ref(self.name("admit")))])
+        agg = (exp.select("member_id", exp.alias_(exp.func("max", col("entry_seq")), "seq"),
+                          exp.alias_(exp.func("max", col("exited_at")), "exited_at"))
+               .from_(exp.Subquery(this=touched, alias=exp.TableAlias(
+                   this=exp.to_identifier("t")))).group_by("member_id"))
+        query = self.with_clock(
+            exp.select(col("member_id", "a"),
+                       exp.alias_(exp.Greatest(this=col("seq", "a"), expressions=[
+                           exp.func("coalesce", col("last_entry_seq", "m"), lit(0))]),
+                           "last_entry_seq"),
+                       exp.alias_(exp.func("coalesce", col("exited_at", "a"),
+                                           col("last_exited_at", "m")), "last_exited_at"),
+                       exp.alias_(col("run_at", "c"), "updated_tick_at"))
+            .from_(exp.Subquery(this=agg, alias=exp.TableAlias(this=exp.to_identifier("a"))))
+            .join(prior(self.name("members"), "m"),
+                  on=exp.EQ(this=col("member_id", "m"), expression=col("member_id", "a")),
+                  join_type="left"))
+        return self.plan("members", query, tables.MEMBERS, materialized="incremental",
+                         unique_key=("member_id",), unique_combination=("member_id",),
+                         description="Every member who ever entered, for re-entry rules (S16).")
+
+    def tick(self) -> ModelPlan:
+        def count(model: str, where: exp.Expression | None = None) -> exp.Expression:
+            q = exp.select(exp.func("count", exp.Star())).from_(ref(self.name(model)))
+            return exp.Subquery(this=q.where(where) if where is not None else q)
+
+        advanced = exp.and_(exp.NEQ(this=col("via"), expression=lit("entry")),
+                            exp.NEQ(this=col("tile_id"), expression=lit("_exit")))
+        query = (exp.select(exp.alias_(lit(self.j), "journey_id"),
+                            exp.alias_(col("run_at", "c"), "tick_at"),
+                            exp.alias_(count("admit"), "entered"),
+                            exp.alias_(count("steps", advanced), "advanced"),
+                            exp.alias_(count("ended"), "exited"),
+                            exp.alias_(count("actions"), "actions"),
+                            exp.alias_(dialect.typed_null("bigint"), "duration_ms"))
+                 .from_(_t("clock", "c")).where(col("is_due", "c"))
+                 .with_("clock", as_=self.clock_cte()))
+        return self.plan("tick", query, tables.JOURNEY_TICKS, materialized="view",
+                         description="This tick's row of journey_ticks (none when not due).")
+
+
+def has_audience_exit(spec: JourneySpec) -> bool:
+    return any(isinstance(c, AudienceExit) for c in spec.exit_criteria)

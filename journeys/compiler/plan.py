@@ -1,0 +1,98 @@
+"""What the compiler produces: a list of model plans, before anything is written.
+
+Plan, then write (STYLE.md): a :class:`ModelPlan` is one dbt model as data — its query tree,
+materialization, tests and docs. The dbt renderer and the in-process executor both consume
+the same plans, so what dbt runs and what ``journeys simulate`` runs cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlglot import exp
+
+from journeys.compiler import dialect
+from journeys.compiler.relations import placeholder
+
+Materialization = Literal["table", "view", "incremental"]
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    """A column of a model: its SQL type, description and dbt tests."""
+
+    name: str
+    type: str
+    description: str = ""
+    not_null: bool = False
+    accepted_values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """One model: where it lives, how it is materialized, what it computes and guarantees.
+
+    Attributes:
+        name: the dbt model name (unique in the project).
+        schema: the warehouse schema it is built in.
+        folder: its folder under ``dbt_project/models``.
+        materialized: table, view or incremental (delete+insert on ``unique_key``).
+        query: the select, with placeholder tables (see :mod:`journeys.compiler.relations`).
+        columns: the output columns in order.
+        unique_key: the delete+insert key of an incremental model.
+        unique_combination: columns that are unique together (a dbt test).
+        description: what the model is, for dbt docs.
+        group: the journey id (or ``outputs``/``staging``): Dagster groups assets by it.
+    """
+
+    name: str
+    schema: str
+    folder: str
+    materialized: Materialization
+    query: exp.Query
+    columns: tuple[ColumnDoc, ...]
+    unique_key: tuple[str, ...] = ()
+    unique_combination: tuple[str, ...] = ()
+    description: str = ""
+    group: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def dependencies(self) -> tuple[set[str], set[str], set[str]]:
+        """(refs, priors, sources) read by the query."""
+        refs, priors, sources = set(), set(), set()
+        for table in self.query.find_all(exp.Table):
+            found = placeholder(table)
+            if found:
+                {"ref": refs, "prior": priors, "source": sources}[found[0]].add(found[1])
+        return refs, priors, sources
+
+    def empty_query(self) -> exp.Query:
+        """A zero-row select with this model's columns and types (before the first tick)."""
+        return exp.select(
+            *[exp.alias_(dialect.typed_null(c.type), c.name) for c in self.columns]
+        ).where(exp.false())
+
+
+def topological(plans: list[ModelPlan]) -> list[ModelPlan]:
+    """Plans in an order where every ref is built before its readers (priors excluded)."""
+    by_name = {p.name: p for p in plans}
+    ordered: list[ModelPlan] = []
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done or name not in by_name:
+            return
+        if name in visiting:
+            raise ValueError(f"model dependency cycle through '{name}'")
+        visiting.add(name)
+        for dep in sorted(by_name[name].dependencies()[0]):
+            visit(dep)
+        visiting.discard(name)
+        done.add(name)
+        ordered.append(by_name[name])
+
+    for plan in plans:
+        visit(plan.name)
+    return ordered

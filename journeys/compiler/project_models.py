@@ -1,0 +1,119 @@
+"""Models shared by all journeys: staging over the inputs (C3) and the outputs (C7).
+
+Staging is the only place the warehouse's input tables are read. The outputs union every
+journey's per-tick models and append them: incremental with delete+insert on
+(journey_id, tick_at), so re-running a tick that failed half-way replaces its rows instead
+of duplicating them.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from journeys.compiler import dialect, tables
+from journeys.compiler.plan import ColumnDoc, ModelPlan
+from journeys.compiler.relations import (
+    INTERNAL_SCHEMA,
+    OUTPUT_SCHEMA,
+    STAGING_SCHEMA,
+    ref,
+    source,
+)
+from journeys.compiler.walk import col, lit
+
+STAGING_FOLDER = "staging"
+OUTPUT_FOLDER = "outputs"
+
+
+def _staging(name: str, query: exp.Query, columns: tuple[ColumnDoc, ...], description: str,
+             unique: tuple[str, ...] = ()) -> ModelPlan:
+    return ModelPlan(name=name, schema=STAGING_SCHEMA, folder=STAGING_FOLDER,
+                     materialized="view", query=query, columns=columns,
+                     unique_combination=unique, description=description, group="staging")
+
+
+def staging_models() -> list[ModelPlan]:
+    """Views over the C3 inputs, with the one derived column the engine needs."""
+    valid_tz = exp.Case().when(dialect.valid_timezone(col("timezone")), col("timezone"))
+    profiles = exp.select(exp.Star(), exp.alias_(valid_tz, "valid_timezone")).from_(
+        source("profiles"))
+    events = exp.select("member_id", "event", "occurred_at", "properties").from_(source("events"))
+    requests = ("journey_id", "member_id", "requested_at")
+    req_cols = (ColumnDoc("journey_id", "varchar", not_null=True),
+                ColumnDoc("member_id", "varchar", not_null=True),
+                ColumnDoc("requested_at", "timestamp", not_null=True))
+    return [
+        _staging("stg_profiles", profiles, (
+            ColumnDoc("member_id", "varchar", "One customer record.", not_null=True),
+            ColumnDoc("timezone", "varchar", "IANA time zone as given (may be null or invalid)."),
+            ColumnDoc("valid_timezone", "varchar", "timezone if the engine knows it, else null."),
+        ), "Profiles with a checked time zone.", unique=("member_id",)),
+        _staging("stg_events", events, (
+            ColumnDoc("member_id", "varchar", not_null=True),
+            ColumnDoc("event", "varchar", not_null=True),
+            ColumnDoc("occurred_at", "timestamp", "UTC.", not_null=True),
+            ColumnDoc("properties", "json"),
+        ), "Behavioural events."),
+        _staging("stg_manual_entries", exp.select(*requests).from_(source("manual_entries")),
+                 req_cols, "Operator requests to put members into journeys."),
+        _staging("stg_manual_removals", exp.select(*requests).from_(source("manual_removals")),
+                 req_cols, "Operator requests to take members out of journeys."),
+    ]
+
+
+def _union_of(journey_ids: list[str], suffix: str, columns: tuple[ColumnDoc, ...]) -> exp.Query:
+    names = tables.names(columns)
+    parts = [exp.select(*names).from_(ref(f"{jid}__{suffix}")) for jid in journey_ids]
+    if not parts:
+        return ModelPlan("x", "", "", "view", exp.select("1"), columns).empty_query()
+    out = parts[0]
+    for part in parts[1:]:
+        out = exp.union(out, part, distinct=False)
+    return exp.select(*names).from_(exp.Subquery(
+        this=out, alias=exp.TableAlias(this=exp.to_identifier("u"))))
+
+
+def _output(name: str, query: exp.Query, columns: tuple[ColumnDoc, ...], description: str, *,
+            schema: str = OUTPUT_SCHEMA, materialized: str = "incremental",
+            unique_key: tuple[str, ...] = ("journey_id", "tick_at"),
+            unique: tuple[str, ...] = ()) -> ModelPlan:
+    return ModelPlan(name=name, schema=schema, folder=OUTPUT_FOLDER, materialized=materialized,
+                     query=query, columns=columns,
+                     unique_key=unique_key if materialized == "incremental" else (),
+                     unique_combination=unique, description=description, group="outputs")
+
+
+def output_models(journey_ids: list[str]) -> list[ModelPlan]:
+    """The C7 tables every BI tool and the reverse-ETL step read."""
+    state_cols = tables.names(tables.JOURNEY_STATE)
+    open_parts = [
+        exp.select(exp.alias_(lit(jid), "journey_id"), "member_id", "entry_seq",
+                   exp.alias_(lit("active"), "status"), "tile_id", "entered_tile_at",
+                   "entered_journey_at", exp.alias_(dialect.typed_null("timestamp"), "exited_at"),
+                   exp.alias_(dialect.typed_null("varchar"), "exit_reason"), "updated_tick_at")
+        .from_(ref(f"{jid}__open")) for jid in journey_ids]
+    state: exp.Query = exp.select(*state_cols).from_(ref("journey_ended_entries"))
+    for part in open_parts:
+        state = exp.union(state, part, distinct=False)
+    return [
+        _output("journey_steps", _union_of(journey_ids, "steps", tables.JOURNEY_STEPS),
+                tables.JOURNEY_STEPS, "One row per step (append-only).",
+                unique=("journey_id", "member_id", "entry_seq", "tile_id")),
+        _output("due_actions", _union_of(journey_ids, "actions", tables.DUE_ACTIONS),
+                tables.DUE_ACTIONS, "One row per action to deliver (S12).", unique=("action_id",)),
+        _output("profile_updates", _union_of(journey_ids, "profile_updates",
+                                             tables.PROFILE_UPDATES),
+                tables.PROFILE_UPDATES, "One row per profile column set by a journey.",
+                unique=("action_id", "column_name")),
+        _output("journey_ended_entries", _union_of(journey_ids, "ended", tables.JOURNEY_STATE),
+                tables.JOURNEY_STATE, "Entries that ended (append-only), part of journey_state.",
+                schema=INTERNAL_SCHEMA, unique_key=("journey_id", "updated_tick_at"),
+                unique=("journey_id", "member_id", "entry_seq")),
+        _output("journey_state", exp.select(*state_cols).from_(exp.Subquery(
+            this=state, alias=exp.TableAlias(this=exp.to_identifier("s")))),
+                tables.JOURNEY_STATE, "The latest row per entry: open and ended.",
+                materialized="view", unique=("journey_id", "member_id", "entry_seq")),
+        _output("journey_ticks", _union_of(journey_ids, "tick", tables.JOURNEY_TICKS),
+                tables.JOURNEY_TICKS, "One row per journey and tick.",
+                unique=("journey_id", "tick_at")),
+    ]

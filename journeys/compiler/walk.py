@@ -1,0 +1,514 @@
+"""The advance query: every entry moves through every tile due before min(exit, T).
+
+One set-based query per phase (open entries, then new ones; docs/semantics.md §1). The
+walk is unrolled ``max_moves`` times: frontier ``f{k}`` holds the entries that made their
+k-th move this tick, each at one tile; ``mv{k}`` computes, by a CASE over tile ids, when and
+along which edge each would leave; rows whose leave time is due (≤ T and before the exit
+time) form ``f{k+1}``. Per-entry constants that do not change during a tick (time zone,
+branch conditions on the profile at T, split buckets, the exit time) are computed once in
+``prof``/``exits``; the only join inside the loop is with the entry members' relevant
+events, and only for rows at an event tile.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from journeys.compiler import dialect
+from journeys.compiler.bindings import event_condition, profile_condition
+from journeys.compiler.graph import event_tiles, max_moves, split_ranges
+from journeys.compiler.relations import prior, ref
+from journeys.spec.durations import duration_seconds
+from journeys.spec.models import (
+    WEEKDAYS,
+    AudienceExit,
+    BranchTile,
+    EventExit,
+    GoalExit,
+    JourneySpec,
+    SplitTile,
+    TimeoutExit,
+    WaitTile,
+    edges,
+)
+
+KEY = ("member_id", "entry_seq")
+STEP_COLUMNS = (
+    "member_id", "entry_seq", "entered_journey_at", "step_no", "tile_id", "tile_type",
+    "from_tile", "from_entered_at", "via", "entered_at", "exit_reason", "is_last",
+)
+STEP_TYPES = {
+    "member_id": "varchar", "entry_seq": "integer", "entered_journey_at": "timestamp",
+    "step_no": "integer", "tile_id": "varchar", "tile_type": "varchar",
+    "from_tile": "varchar", "from_entered_at": "timestamp", "via": "varchar",
+    "entered_at": "timestamp", "exit_reason": "varchar", "is_last": "boolean",
+}
+MANUAL_PRIORITY = 999
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table)
+
+
+def lit(value: str | int) -> exp.Expression:
+    return exp.Literal.string(value) if isinstance(value, str) else exp.Literal.number(value)
+
+
+def case_on_tile(tile_col: exp.Expression, branches: dict[str, exp.Expression],
+                 default: exp.Expression | None = None) -> exp.Expression:
+    """``CASE tile_id WHEN 'a' THEN … END``; the shape of every per-tile computation."""
+    if not branches:
+        return default if default is not None else exp.Null()
+    case = exp.Case(this=tile_col.copy())
+    for tile_id, value in branches.items():
+        case = case.when(lit(tile_id), value)
+    return case.else_(default) if default is not None else case
+
+
+def tile_type_of(spec: JourneySpec, tile_col: exp.Expression) -> exp.Expression:
+    return case_on_tile(tile_col, {tid: lit(t.type) for tid, t in spec.tiles.items()})
+
+
+class WalkBuilder:
+    """Builds the advance query of one journey for one phase."""
+
+    def __init__(self, spec: JourneySpec, profile_columns: frozenset[str],
+                 audience: exp.Query | None, *, new_entries: bool) -> None:
+        self.spec = spec
+        self.columns = profile_columns
+        self.audience = audience
+        self.new = new_entries
+        self.ev_tiles = event_tiles(spec)
+        self.matchers = self._matchers()
+        self.constants = self._constant_columns()
+
+    # --- events -------------------------------------------------------------------------
+
+    def _matchers(self) -> dict[str, exp.Expression]:
+        """Boolean columns of the ``ev`` CTE: one per event the journey looks at."""
+        found: dict[str, exp.Expression] = {}
+        goal = self.spec.goal.event_match if self.spec.goal else None
+        uses_goal = any(isinstance(c, GoalExit) for c in self.spec.exit_criteria)
+        if goal is not None and uses_goal:
+            found["m_goal"] = event_condition(goal.name, goal.where)
+        for i, crit in enumerate(self.spec.exit_criteria):
+            if isinstance(crit, EventExit):
+                found[f"m_exit_{i}"] = event_condition(crit.event.name, crit.event.where)
+        for tile_id in self.ev_tiles:
+            tile = self.spec.tiles[tile_id]
+            match = tile.until_event if isinstance(tile, WaitTile) else tile.event
+            found[f"m_{tile_id}"] = event_condition(match.name, match.where)
+        return found
+
+    def _events_cte(self) -> exp.Query:
+        names = sorted({m.find(exp.EQ).expression.name for m in self.matchers.values()})
+        lookback = "event" in self.ev_tiles.values()
+        min_entry = exp.select(exp.func("min", col("entered_journey_at"))).from_("entries")
+        if self.new or lookback:
+            lower: exp.Expression = exp.GTE(this=col("occurred_at", "v"),
+                                            expression=exp.Subquery(this=min_entry))
+        else:  # events up to the previous tick were seen by it (docs/semantics.md §0)
+            lower = exp.GT(this=col("occurred_at", "v"), expression=col("prev_tick_at", "c"))
+        members = exp.select("member_id").from_("entries")
+        return (
+            exp.select(col("member_id", "v"), col("occurred_at", "v"),
+                       *[exp.alias_(m, name) for name, m in self.matchers.items()])
+            .from_(ref("stg_events", "v"))
+            .join(exp.Table(this=exp.to_identifier("clock"), alias=exp.TableAlias(
+                this=exp.to_identifier("c"))), join_type="cross")
+            .where(exp.In(this=col("event", "v"), expressions=[lit(n) for n in names]))
+            .where(exp.LTE(this=col("occurred_at", "v"), expression=col("run_at", "c")))
+            .where(lower)
+            .where(exp.In(this=col("member_id", "v"), query=exp.Subquery(this=members)))
+        )
+
+    # --- per-entry constants ------------------------------------------------------------
+
+    def _constant_columns(self) -> dict[str, exp.Expression]:
+        """Columns fixed for the tick: time zone, branch conditions, split buckets."""
+        out: dict[str, exp.Expression] = {
+            "tz": exp.func("coalesce", col("valid_timezone", "p"), lit(self.spec.timezone)),
+        }
+        for tile_id, tile in self.spec.tiles.items():
+            if isinstance(tile, BranchTile) and tile.kind == "condition":
+                out[f"c_{tile_id}"] = profile_condition(tile.condition, self.columns)
+            elif isinstance(tile, SplitTile):
+                key = dialect.concat(lit(f"{self.spec.id}:{tile_id}:"), col("member_id", "e"),
+                                     lit(":"), col("entry_seq", "e"))
+                out[f"b_{tile_id}"] = dialect.md5_bucket(key)
+        return out
+
+    # --- exit criteria (S15) ------------------------------------------------------------
+
+    def _criteria(self) -> list[exp.Query]:
+        e_key = [col("member_id", "e"), col("entry_seq", "e")]
+        entries = exp.Table(this=exp.to_identifier("entries"),
+                            alias=exp.TableAlias(this=exp.to_identifier("e")))
+        clock = exp.Table(this=exp.to_identifier("clock"),
+                          alias=exp.TableAlias(this=exp.to_identifier("c")))
+        pieces: list[exp.Query] = []
+
+        def first_event(matcher: str, prio: int, reason: str) -> exp.Query:
+            return (
+                exp.select(*e_key, exp.alias_(exp.func("min", col("occurred_at", "v")), "at"),
+                           exp.alias_(lit(prio), "prio"), exp.alias_(lit(reason), "reason"))
+                .from_(entries.copy())
+                .join(exp.Table(this=exp.to_identifier("ev"),
+                                alias=exp.TableAlias(this=exp.to_identifier("v"))),
+                      on=exp.and_(
+                          exp.EQ(this=col("member_id", "v"), expression=col("member_id", "e")),
+                          col(matcher, "v"),
+                          exp.GTE(this=col("occurred_at", "v"),
+                                  expression=col("entered_journey_at", "e"))))
+                .group_by(*[c.copy() for c in e_key])
+            )
+
+        for prio, crit in enumerate(self.spec.exit_criteria, start=1):
+            if isinstance(crit, GoalExit):
+                assert self.spec.goal is not None
+                if self.spec.goal.event is not None:
+                    pieces.append(first_event("m_goal", prio, "goal"))
+                else:
+                    cond = profile_condition(self.spec.goal.where, self.columns)
+                    pieces.append(
+                        exp.select(*e_key, exp.alias_(col("run_at", "c"), "at"),
+                                   exp.alias_(lit(prio), "prio"), exp.alias_(lit("goal"), "reason"))
+                        .from_(entries.copy()).join(clock.copy(), join_type="cross")
+                        .join(ref("stg_profiles", "p"), on=exp.EQ(
+                            this=col("member_id", "p"), expression=col("member_id", "e")))
+                        .where(cond))
+            elif isinstance(crit, EventExit):
+                pieces.append(first_event(f"m_exit_{prio - 1}", prio, "event"))
+            elif isinstance(crit, AudienceExit):
+                assert self.audience is not None
+                in_audience = exp.select("member_id").from_("audience")
+                pieces.append(
+                    exp.select(*e_key, exp.alias_(col("run_at", "c"), "at"),
+                               exp.alias_(lit(prio), "prio"),
+                               exp.alias_(lit("audience_exit"), "reason"))
+                    .from_(entries.copy()).join(clock.copy(), join_type="cross")
+                    .where(exp.not_(exp.In(this=col("member_id", "e"),
+                                           query=exp.Subquery(this=in_audience)))))
+            elif isinstance(crit, TimeoutExit):
+                at = dialect.add_seconds(col("entered_journey_at", "e"),
+                                         duration_seconds(crit.timeout))
+                pieces.append(
+                    exp.select(*e_key, exp.alias_(at, "at"), exp.alias_(lit(prio), "prio"),
+                               exp.alias_(lit("timeout"), "reason"))
+                    .from_(entries.copy()).join(clock.copy(), join_type="cross")
+                    .where(exp.LTE(this=at.copy(), expression=col("run_at", "c"))))
+        removal = (
+            exp.select(*e_key, exp.alias_(exp.func("min", col("requested_at", "r")), "at"),
+                       exp.alias_(lit(MANUAL_PRIORITY), "prio"),
+                       exp.alias_(lit("manual"), "reason"))
+            .from_(entries.copy()).join(clock.copy(), join_type="cross")
+            .join(ref("stg_manual_removals", "r"), on=exp.and_(
+                exp.EQ(this=col("member_id", "r"), expression=col("member_id", "e")),
+                exp.EQ(this=col("journey_id", "r"), expression=lit(self.spec.id)),
+                exp.GTE(this=col("requested_at", "r"), expression=col("entered_journey_at", "e")),
+                exp.LTE(this=col("requested_at", "r"), expression=col("run_at", "c"))))
+            .group_by(*[c.copy() for c in e_key])
+        )
+        return [*pieces, removal]
+
+    # --- moves --------------------------------------------------------------------------
+
+    def _event_window(self, tile_id: str, start: exp.Expression,
+                      end: exp.Expression) -> exp.Expression:
+        occurred = col("occurred_at", "v")
+        return exp.and_(
+            exp.EQ(this=col("tile_id", "f"), expression=lit(tile_id)),
+            col(f"m_{tile_id}", "v"),
+            exp.GTE(this=occurred, expression=start),
+            exp.LTE(this=occurred.copy(), expression=end),
+        )
+
+    def _ev_step(self, frontier: str) -> exp.Query:
+        """First event in each event tile's window (or a hit, for look-back branches)."""
+        first, hit = exp.Case(), exp.Case()
+        has_first = has_hit = False
+        arrival = col("entered_at", "f")
+        for tile_id, kind in self.ev_tiles.items():
+            tile = self.spec.tiles[tile_id]
+            if kind == "event":
+                hit = hit.when(self._event_window(tile_id, col("entered_journey_at", "f"),
+                                                  arrival.copy()), lit(1))
+                has_hit = True
+            else:
+                span = tile.timeout if isinstance(tile, WaitTile) else tile.within
+                deadline = dialect.add_seconds(arrival.copy(), duration_seconds(span))
+                first = first.when(self._event_window(tile_id, arrival.copy(), deadline),
+                                   col("occurred_at", "v"))
+                has_first = True
+        return (
+            exp.select(col("member_id", "f"), col("entry_seq", "f"),
+                       exp.alias_(exp.func("min", first) if has_first else exp.Null(), "ev_at"),
+                       exp.alias_(exp.func("max", hit) if has_hit else exp.Null(), "ev_hit"))
+            .from_(exp.Table(this=exp.to_identifier(frontier),
+                             alias=exp.TableAlias(this=exp.to_identifier("f"))))
+            .join(exp.Table(this=exp.to_identifier("ev"),
+                            alias=exp.TableAlias(this=exp.to_identifier("v"))),
+                  on=exp.EQ(this=col("member_id", "v"), expression=col("member_id", "f")))
+            .where(exp.In(this=col("tile_id", "f"),
+                          expressions=[lit(t) for t in self.ev_tiles]))
+            .group_by(col("member_id", "f"), col("entry_seq", "f"))
+        )
+
+    def _local_tz(self, timezone: str) -> exp.Expression:
+        return col("tz", "g") if timezone == "member" else lit(timezone)
+
+    def _until_local(self, tile: WaitTile) -> exp.Expression:
+        """First local wall time ≥ the local arrival on an allowed weekday at ``time``."""
+        until = tile.until
+        assert until is not None
+        hours, minutes = (int(x) for x in until.time.split(":"))
+        arrival = col("la", "g")
+        base = exp.Add(this=dialect.day_start(arrival.copy()), expression=exp.Interval(
+            this=lit(str(hours * 60 + minutes)), unit=exp.Var(this="MINUTE")))
+        case = exp.Case()
+        for k in range(8):
+            candidate = dialect.add_days(dialect.paren(base.copy()), lit(k)) if k else base.copy()
+            ok: exp.Expression = exp.GTE(this=candidate.copy(), expression=arrival.copy())
+            if until.weekdays:
+                days = [lit(WEEKDAYS.index(d) + 1) for d in until.weekdays]
+                ok = exp.and_(ok, exp.In(this=dialect.iso_weekday(candidate.copy()),
+                                         expressions=days))
+            case = case.when(ok, candidate)
+        return case
+
+    def _in_window(self, tile: BranchTile) -> exp.Expression:
+        window = tile.time
+        assert window is not None
+        local = col("la", "g")
+        checks: list[exp.Expression] = []
+        if window.weekdays:
+            checks.append(exp.In(this=dialect.iso_weekday(local.copy()),
+                                 expressions=[lit(WEEKDAYS.index(d) + 1) for d in window.weekdays]))
+        if window.between:
+            start, end = window.between.split("-")
+            s, e = (int(t[:2]) * 60 + int(t[3:]) for t in (start, end))
+            minute = dialect.minute_of_day(local.copy())
+            after = exp.GTE(this=minute, expression=lit(s))
+            before = exp.LT(this=minute.copy(), expression=lit(e))
+            checks.append(exp.and_(after, before) if s <= e else exp.or_(after, before))
+        return exp.and_(*checks)
+
+    def _moves(self) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        """(leave_at, next_tile, via) for a frontier row ``g``, as CASEs over its tile."""
+        leave, nxt, via = {}, {}, {}
+        arrival = col("entered_at", "g")
+        ev_at = col("ev_at", "g")
+        for tile_id, tile in self.spec.tiles.items():
+            outs = edges(tile)
+            if not outs:
+                continue
+            if isinstance(tile, WaitTile) and tile.kind == "duration":
+                leave[tile_id] = dialect.add_seconds(arrival.copy(), duration_seconds(tile.duration))
+            elif isinstance(tile, WaitTile) and tile.kind == "until":
+                leave[tile_id] = dialect.from_local(col("u_local", "g"), col("la_tz", "g"))
+            elif tile_id in self.ev_tiles and self.ev_tiles[tile_id] != "event":
+                span = tile.timeout if isinstance(tile, WaitTile) else tile.within
+                deadline = dialect.add_seconds(arrival.copy(), duration_seconds(span))
+                leave[tile_id] = exp.func("coalesce", ev_at.copy(), deadline)
+                (hit_label, hit_to), (miss_label, miss_to) = outs
+                seen = exp.Is(this=ev_at.copy(), expression=exp.Null()).not_()
+                nxt[tile_id] = exp.If(this=seen.copy(), true=lit(hit_to), false=lit(miss_to))
+                via[tile_id] = exp.If(this=seen, true=lit(hit_label), false=lit(miss_label))
+                continue
+            else:
+                leave[tile_id] = arrival.copy()
+            if isinstance(tile, BranchTile):
+                if tile.kind == "condition":
+                    cond: exp.Expression = col(f"c_{tile_id}", "g")
+                elif tile.kind == "event":
+                    cond = exp.EQ(this=exp.func("coalesce", col("ev_hit", "g"), lit(0)),
+                                  expression=lit(1))
+                else:
+                    cond = self._in_window(tile)
+                nxt[tile_id] = exp.If(this=cond, true=lit(tile.yes), false=lit(tile.no))
+                via[tile_id] = exp.If(this=cond.copy(), true=lit("yes"), false=lit("no"))
+            elif isinstance(tile, SplitTile):
+                pick_next, pick_via = exp.Case(), exp.Case()
+                bucket = col(f"b_{tile_id}", "g")
+                for name, target, upper in split_ranges(tile):
+                    below = exp.LT(this=bucket.copy(), expression=lit(upper))
+                    pick_next = pick_next.when(below, lit(target))
+                    pick_via = pick_via.when(below.copy(), lit(name))
+                nxt[tile_id], via[tile_id] = pick_next, pick_via
+            else:
+                nxt[tile_id], via[tile_id] = lit(outs[0][1]), lit(outs[0][0])
+        tile_col = col("tile_id", "g")
+        return (case_on_tile(tile_col, leave), case_on_tile(tile_col, nxt),
+                case_on_tile(tile_col, via))
+
+    def _local_columns(self) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        """(la_tz, la, u_local): local arrival for time-aware tiles, and wait-until targets."""
+        tz_cases, u_cases = {}, {}
+        for tile_id, tile in self.spec.tiles.items():
+            if isinstance(tile, WaitTile) and tile.kind == "until":
+                tz_cases[tile_id] = self._local_tz(tile.until.timezone)
+                u_cases[tile_id] = self._until_local(tile)
+            elif isinstance(tile, BranchTile) and tile.kind == "time":
+                tz_cases[tile_id] = self._local_tz(tile.time.timezone)
+        tile_col = col("tile_id", "g")
+        la_tz = case_on_tile(tile_col, tz_cases)
+        la = dialect.to_local(col("entered_at", "g"), col("la_tz", "g")) if tz_cases else exp.Null()
+        return la_tz, la, case_on_tile(tile_col, u_cases)
+
+    # --- assembly -----------------------------------------------------------------------
+
+    def build(self, entries: exp.Query) -> exp.Query:
+        """The advance query over ``entries`` (member_id, entry_seq, entered_journey_at,
+        tile_id, entered_tile_at): one row per step taken this tick (STEP_COLUMNS)."""
+        clock = exp.select("*").from_(ref(f"{self.spec.id}__clock"))
+        ctes: list[tuple[str, exp.Query]] = [("clock", clock), ("entries", entries)]
+        if self.audience is not None:
+            ctes.append(("audience", self.audience))
+        if self.matchers:
+            ctes.append(("ev", self._events_cte()))
+        criteria = self._criteria()
+        union = criteria[0]
+        for piece in criteria[1:]:
+            union = exp.union(union, piece, distinct=False)
+        ranked = exp.select("*", exp.alias_(exp.Window(
+            this=exp.RowNumber(), partition_by=[col("member_id"), col("entry_seq")],
+            order=exp.Order(expressions=[exp.Ordered(this=col("at")),
+                                         exp.Ordered(this=col("prio"))])), "rn")
+        ).from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("u"))))
+        ctes.append(("exits", exp.select("member_id", "entry_seq", exp.alias_(col("at"), "exit_at"),
+                                         exp.alias_(col("reason"), "x_reason"))
+                     .from_(exp.Subquery(this=ranked, alias=exp.TableAlias(
+                         this=exp.to_identifier("r"))))
+                     .where(exp.EQ(this=col("rn"), expression=lit(1)))))
+        ctes.append(("f0", self._f0()))
+        depth = max_moves(self.spec)
+        for k in range(1, depth + 1):
+            if self.ev_tiles:
+                ctes.append((f"ev{k}", self._ev_step(f"f{k - 1}")))
+            ctes.append((f"f{k}", self._step(k)))
+        positions = [f"f{k}" for k in range(depth + 1)]
+        ctes.append(("positions", _union_all(positions, self._frontier_columns())))
+        last = exp.select("*", exp.alias_(exp.Window(
+            this=exp.RowNumber(), partition_by=[col("member_id"), col("entry_seq")],
+            order=exp.Order(expressions=[exp.Ordered(this=col("step_no"), desc=True)])), "rn")
+        ).from_("positions")
+        ctes.append(("last_position", last))
+        moved = positions if self.new else positions[1:]
+        step_cols = [c for c in STEP_COLUMNS if c != "is_last"]
+        parts: list[exp.Query] = []
+        for name in moved:
+            completed = exp.If(this=exp.EQ(this=col("tile_type"), expression=lit("exit")),
+                               true=lit("completed"), false=dialect.typed_null("varchar"))
+            parts.append(exp.select(*[col(c) for c in step_cols if c != "exit_reason"],
+                                    exp.alias_(completed, "exit_reason")).from_(name))
+        exit_row = exp.select(
+            "member_id", "entry_seq", "entered_journey_at", exp.alias_(lit(10000), "step_no"),
+            exp.alias_(lit("_exit"), "tile_id"), exp.alias_(lit("exit"), "tile_type"),
+            exp.alias_(col("tile_id"), "from_tile"), exp.alias_(col("entered_at"),
+                                                               "from_entered_at"),
+            exp.alias_(lit("exit_criteria"), "via"), exp.alias_(col("exit_at"), "entered_at"),
+            exp.alias_(col("x_reason"), "exit_reason"),
+        ).from_("last_position").where(exp.and_(
+            exp.EQ(this=col("rn"), expression=lit(1)),
+            exp.Is(this=col("exit_at"), expression=exp.Null()).not_(),
+            exp.NEQ(this=col("tile_type"), expression=lit("exit"))))
+        parts.append(exit_row)
+        steps = parts[0]
+        for part in parts[1:]:
+            steps = exp.union(steps, part, distinct=False)
+        ctes.append(("steps", steps))
+        is_last = exp.EQ(this=exp.Window(
+            this=exp.RowNumber(), partition_by=[col("member_id"), col("entry_seq")],
+            order=exp.Order(expressions=[exp.Ordered(this=col("step_no"), desc=True)])),
+            expression=lit(1))
+        final = exp.select(*[col(c) for c in step_cols], exp.alias_(is_last, "is_last")) \
+            .from_("steps")
+        for name, query in ctes:
+            final = final.with_(name, as_=query)
+        return final
+
+    def _frontier_columns(self) -> list[str]:
+        return ["member_id", "entry_seq", "entered_journey_at", "step_no", "tile_id",
+                "tile_type", "from_tile", "from_entered_at", "via", "entered_at", "exit_at",
+                "x_reason", *self.constants]
+
+    def _f0(self) -> exp.Query:
+        via = lit("entry") if self.new else dialect.typed_null("varchar")
+        return (
+            exp.select(
+                col("member_id", "e"), col("entry_seq", "e"), col("entered_journey_at", "e"),
+                exp.alias_(lit(0), "step_no"), col("tile_id", "e"),
+                exp.alias_(tile_type_of(self.spec, col("tile_id", "e")), "tile_type"),
+                exp.alias_(dialect.typed_null("varchar"), "from_tile"),
+                exp.alias_(dialect.typed_null("timestamp"), "from_entered_at"),
+                exp.alias_(via, "via"), exp.alias_(col("entered_tile_at", "e"), "entered_at"),
+                col("exit_at", "x"), col("x_reason", "x"),
+                *[exp.alias_(value, name) for name, value in self.constants.items()])
+            .from_(exp.Table(this=exp.to_identifier("entries"),
+                             alias=exp.TableAlias(this=exp.to_identifier("e"))))
+            .join(exp.Table(this=exp.to_identifier("clock"),
+                            alias=exp.TableAlias(this=exp.to_identifier("c"))), join_type="cross")
+            .join(ref("stg_profiles", "p"),
+                  on=exp.EQ(this=col("member_id", "p"), expression=col("member_id", "e")),
+                  join_type="left")
+            .join(exp.Table(this=exp.to_identifier("exits"),
+                            alias=exp.TableAlias(this=exp.to_identifier("x"))),
+                  on=exp.and_(exp.EQ(this=col("member_id", "x"), expression=col("member_id", "e")),
+                              exp.EQ(this=col("entry_seq", "x"), expression=col("entry_seq", "e"))),
+                  join_type="left")
+        )
+
+    def _step(self, k: int) -> exp.Query:
+        """Frontier ``f{k}``: the k-th move of every entry that can make one."""
+        prev = exp.Table(this=exp.to_identifier(f"f{k - 1}"),
+                         alias=exp.TableAlias(this=exp.to_identifier("f")))
+        s0 = exp.select("f.*")
+        if self.ev_tiles:
+            s0 = s0.select(col("ev_at", "e"), col("ev_hit", "e")).from_(prev).join(
+                exp.Table(this=exp.to_identifier(f"ev{k}"),
+                          alias=exp.TableAlias(this=exp.to_identifier("e"))),
+                on=exp.and_(exp.EQ(this=col("member_id", "e"), expression=col("member_id", "f")),
+                            exp.EQ(this=col("entry_seq", "e"), expression=col("entry_seq", "f"))),
+                join_type="left")
+        else:
+            s0 = s0.select(exp.alias_(dialect.typed_null("timestamp"), "ev_at"),
+                           exp.alias_(dialect.typed_null("integer"), "ev_hit")).from_(prev)
+        la_tz, la, u_local = self._local_columns()
+        layered: exp.Query = s0
+        for name, value in (("la_tz", la_tz), ("la", la), ("u_local", u_local)):
+            layered = exp.select("g.*", exp.alias_(value, name)).from_(
+                exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g"))))
+        leave, nxt, via = self._moves()
+        mv = exp.select("g.*", exp.alias_(leave, "leave_at"), exp.alias_(nxt, "next_tile"),
+                        exp.alias_(via, "next_via")).from_(
+            exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g"))))
+        due = exp.and_(
+            exp.Is(this=col("next_tile", "m"), expression=exp.Null()).not_(),
+            exp.LTE(this=col("leave_at", "m"), expression=col("run_at", "c")),
+            exp.or_(exp.Is(this=col("exit_at", "m"), expression=exp.Null()),
+                    exp.LT(this=col("leave_at", "m"), expression=col("exit_at", "m"))))
+        return (
+            exp.select(
+                col("member_id", "m"), col("entry_seq", "m"), col("entered_journey_at", "m"),
+                exp.alias_(lit(k), "step_no"), exp.alias_(col("next_tile", "m"), "tile_id"),
+                exp.alias_(tile_type_of(self.spec, col("next_tile", "m")), "tile_type"),
+                exp.alias_(col("tile_id", "m"), "from_tile"),
+                exp.alias_(col("entered_at", "m"), "from_entered_at"),
+                exp.alias_(col("next_via", "m"), "via"),
+                exp.alias_(col("leave_at", "m"), "entered_at"),
+                col("exit_at", "m"), col("x_reason", "m"),
+                *[col(name, "m") for name in self.constants])
+            .from_(exp.Subquery(this=mv, alias=exp.TableAlias(this=exp.to_identifier("m"))))
+            .join(exp.Table(this=exp.to_identifier("clock"),
+                            alias=exp.TableAlias(this=exp.to_identifier("c"))), join_type="cross")
+            .where(due)
+        )
+
+
+def _union_all(names: list[str], columns: list[str]) -> exp.Query:
+    out: exp.Query | None = None
+    for name in names:
+        part = exp.select(*[col(c) for c in columns]).from_(name)
+        out = part if out is None else exp.union(out, part, distinct=False)
+    assert out is not None
+    return out

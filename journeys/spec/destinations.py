@@ -1,0 +1,154 @@
+"""Destination configs (CONTRACT C8): where due actions are sent, as frozen typed models.
+
+``journey_specs/_destinations.yml`` maps a destination name to one of these configs, told
+apart by ``type``. The models only check shape: secrets are *references* to environment
+variables (``{env: SENDGRID_API_KEY}``) and are resolved at dispatch, never here, so that
+validating a project never needs (or leaks) credentials.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from journeys.spec.models import ActionType
+
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+URL_PATTERN = r"^https?://\S+$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+
+Url = Annotated[str, StringConstraints(pattern=URL_PATTERN)]
+
+
+class DestinationModel(BaseModel):
+    """Base of every destination model: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SecretRef(DestinationModel):
+    """A secret read from the environment at dispatch: ``{env: VAR_NAME}``."""
+
+    env: Annotated[str, StringConstraints(pattern=ENV_VAR_PATTERN)]
+
+
+class RateLimit(DestinationModel):
+    """At most ``per_second`` requests per second to this destination."""
+
+    per_second: Annotated[float, Field(gt=0)]
+
+
+class RetryPolicy(DestinationModel):
+    """Bounded retries with exponential backoff for transient errors (timeouts, 429, 5xx)."""
+
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
+    max_backoff_seconds: Annotated[float, Field(ge=0)] = 60.0
+
+
+class _Common(DestinationModel):
+    """What every destination takes: a base URL override, a rate limit, a retry policy."""
+
+    base_url: Url | None = None
+    rate_limit: RateLimit | None = None
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+
+
+class EmailSender(DestinationModel):
+    """The ``from`` of an email: address and optional display name."""
+
+    email: Annotated[str, StringConstraints(pattern=EMAIL_PATTERN)]
+    name: str | None = None
+
+
+class SendgridDestination(_Common):
+    """Email through SendGrid's v3 ``mail/send`` with dynamic templates."""
+
+    type: Literal["sendgrid"]
+    api_key: SecretRef
+    from_: EmailSender = Field(alias="from")
+
+
+class TwilioDestination(_Common):
+    """SMS through Twilio's Messages API."""
+
+    type: Literal["twilio"]
+    account_sid: SecretRef
+    auth_token: SecretRef
+    from_: Annotated[str, StringConstraints(min_length=1)] = Field(alias="from")
+
+
+class BrazeDestination(_Common):
+    """Push (and email) through Braze ``/messages/send``; the REST endpoint is per instance."""
+
+    type: Literal["braze"]
+    api_key: SecretRef
+    base_url: Url
+
+
+class WebhookDestination(_Common):
+    """A JSON POST signed with HMAC-SHA256 of the body (``custom_api``)."""
+
+    type: Literal["webhook"]
+    url: Url
+    secret: SecretRef
+
+
+class OutboxDestination(_Common):
+    """A local JSON-lines file: every action is appended as one line (demos, tests)."""
+
+    type: Literal["outbox"]
+    path: Annotated[str, StringConstraints(min_length=1)] | None = None
+
+    def resolved_path(self, name: str) -> str:
+        """The file written for destination ``name``: ``path``, or ``outbox/<name>.jsonl``."""
+        return self.path if self.path is not None else f"outbox/{name}.jsonl"
+
+
+DestinationConfig = Annotated[
+    SendgridDestination
+    | TwilioDestination
+    | BrazeDestination
+    | WebhookDestination
+    | OutboxDestination,
+    Field(discriminator="type"),
+]
+
+ALL_ACTIONS: frozenset[str] = frozenset({"send_email", "send_sms", "send_push", "custom_api"})
+
+SUPPORTED_ACTIONS: dict[str, frozenset[str]] = {
+    "sendgrid": frozenset({"send_email"}),
+    "twilio": frozenset({"send_sms"}),
+    "braze": frozenset({"send_push", "send_email"}),
+    "webhook": frozenset({"custom_api"}),
+    "outbox": ALL_ACTIONS,
+}
+"""Which action types each destination type can carry out."""
+
+DESTINATION_TYPES: tuple[str, ...] = tuple(SUPPORTED_ACTIONS)
+
+_CHANNELS: dict[str, str] = {
+    "send_email": "email",
+    "send_sms": "sms",
+    "send_push": "push",
+    "custom_api": "webhook",
+}
+
+
+def supports(destination_type: str, action: str) -> bool:
+    """Whether a destination of this type can carry out this action type."""
+    return action in SUPPORTED_ACTIONS.get(destination_type, frozenset())
+
+
+def channel_of(action: ActionType | str) -> str:
+    """The channel of an action type (C9 frequency caps and consent are per channel).
+
+    Example:
+        >>> channel_of("send_sms")
+        'sms'
+    """
+    try:
+        return _CHANNELS[action]
+    except KeyError:
+        raise ValueError(f"unknown action type '{action}'") from None

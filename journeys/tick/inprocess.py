@@ -1,0 +1,134 @@
+"""Runs compiled model plans directly on a DuckDB connection, one transaction per tick.
+
+dbt costs seconds of start-up per invocation; a backtest of 720 hourly ticks cannot pay
+that each time. This executor runs the very same plans dbt runs (same trees, same
+materializations: table, view, incremental delete+insert), in-process and atomically: a
+tick that fails is rolled back whole. A test checks it gives the same tables as dbt.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+from sqlglot import exp
+
+from journeys.compiler.plan import ModelPlan
+from journeys.compiler.relations import RUN_AT_TOKEN, SOURCE_SCHEMA, placeholder
+
+INPUT_DDL = {
+    "manual_entries": "journey_id varchar, member_id varchar, requested_at timestamp",
+    "manual_removals": "journey_id varchar, member_id varchar, requested_at timestamp",
+}
+
+
+@dataclass(frozen=True)
+class TickTiming:
+    """How long a tick took, in total and per model (for profiling and journey_ticks)."""
+
+    run_at: datetime
+    total_ms: int
+    per_model_ms: dict[str, float]
+
+
+def ensure_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tool-owned inputs (C3: manual entries/removals) when missing."""
+    for table, ddl in INPUT_DDL.items():
+        con.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
+
+
+class InProcessEngine:
+    """Executes plans against one DuckDB connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, plans: list[ModelPlan]) -> None:
+        self.con = con
+        self.plans = plans
+        self.by_name = {p.name: p for p in plans}
+        con.execute("set TimeZone = 'UTC'")
+        ensure_inputs(con)
+        for schema in sorted({p.schema for p in plans}):
+            con.execute(f"create schema if not exists {schema}")
+
+    def _exists(self, schema: str, name: str) -> bool:
+        row = self.con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ?", [schema, name]).fetchone()
+        return bool(row and row[0])
+
+    def _external(self, name: str) -> exp.Table:
+        """A ref to a model this compiler did not generate (a user's audience model)."""
+        row = self.con.execute(
+            "select table_schema from information_schema.tables where table_name = ? "
+            "order by table_schema limit 1", [name]).fetchone()
+        if row is None:
+            raise LookupError(
+                f"audience model '{name}' is not in the warehouse: build it once with dbt "
+                "(`journeys run` does) before simulating in-process")
+        return exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(row[0]))
+
+    def render(self, plan: ModelPlan, run_at: datetime) -> str:
+        """The plan's query as DuckDB SQL with real tables and the tick clock."""
+
+        def resolve(node: exp.Expression) -> exp.Expression:
+            if not isinstance(node, exp.Table):
+                return node
+            found = placeholder(node)
+            if found is None:
+                return node
+            kind, name = found
+            alias = node.args.get("alias")
+            if kind == "source":
+                table = exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(SOURCE_SCHEMA))
+            elif name not in self.by_name:
+                table = self._external(name)
+            else:
+                target = self.by_name[name]
+                if kind == "prior" and not self._exists(target.schema, name):
+                    return exp.Subquery(this=target.empty_query(),
+                                        alias=alias.copy() if alias else exp.TableAlias(
+                                            this=exp.to_identifier(name)))
+                table = exp.Table(this=exp.to_identifier(name),
+                                  db=exp.to_identifier(target.schema))
+            if alias is not None:
+                table.set("alias", alias.copy())
+            return table
+
+        sql = plan.query.transform(resolve).sql(dialect="duckdb")
+        return sql.replace(RUN_AT_TOKEN, run_at.strftime("%Y-%m-%d %H:%M:%S.%f"))
+
+    def _materialize(self, plan: ModelPlan, sql: str) -> None:
+        target = f"{plan.schema}.{plan.name}"
+        if plan.materialized == "view":
+            self.con.execute(f"create or replace view {target} as {sql}")
+        elif plan.materialized == "table" or not self._exists(plan.schema, plan.name):
+            self.con.execute(f"create or replace table {target} as {sql}")
+        else:
+            keys = ", ".join(plan.unique_key)
+            cols = ", ".join(c.name for c in plan.columns)
+            self.con.execute(f"create or replace temp table __journeys_new as {sql}")
+            self.con.execute(f"delete from {target} where ({keys}) in "
+                             f"(select ({keys}) from __journeys_new)")
+            self.con.execute(f"insert into {target} ({cols}) select {cols} from __journeys_new")
+            self.con.execute("drop table __journeys_new")
+
+    def tick(self, run_at: datetime) -> TickTiming:
+        """One tick of every journey at ``run_at``, all or nothing."""
+        started = time.perf_counter()
+        per_model: dict[str, float] = {}
+        self.con.execute("begin transaction")
+        try:
+            for plan in self.plans:
+                t0 = time.perf_counter()
+                self._materialize(plan, self.render(plan, run_at))
+                per_model[plan.name] = (time.perf_counter() - t0) * 1000
+            total = int((time.perf_counter() - started) * 1000)
+            self.con.execute(
+                "update journeys.journey_ticks set duration_ms = ? "
+                "where tick_at = ? and duration_ms is null", [total, run_at])
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        return TickTiming(run_at=run_at, total_ms=total, per_model_ms=per_model)
