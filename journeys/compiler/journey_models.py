@@ -9,6 +9,8 @@ appended to the output tables and never read again by the tick.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlglot import exp
 
 from journeys.compiler import dialect, tables
@@ -53,12 +55,13 @@ class JourneyCompiler:
         return f"{self.j}__{suffix}"
 
     def plan(self, suffix: str, query: exp.Query, columns, *, materialized="table",
-             description: str, unique_key=(), unique_combination=()) -> ModelPlan:
+             description: str, unique_key=(), unique_combination=(),
+             empty_unless: str = "") -> ModelPlan:
         return ModelPlan(
             name=self.name(suffix), schema=INTERNAL_SCHEMA, folder=self.folder,
             materialized=materialized, query=query, columns=tuple(columns),
             unique_key=tuple(unique_key), unique_combination=tuple(unique_combination),
-            description=description, group=self.j,
+            description=description, group=self.j, empty_unless=empty_unless,
         )
 
     def clock_cte(self) -> exp.Query:
@@ -128,8 +131,9 @@ class JourneyCompiler:
     def advance_new(self) -> ModelPlan:
         entries = exp.select("member_id", "entry_seq", "entered_journey_at", "tile_id",
                              "entered_tile_at").from_(ref(self.name("admit")))
-        return self._walk(True, entries, "advance_new",
+        plan = self._walk(True, entries, "advance_new",
                           "Steps of the entries admitted this tick (phase 3).")
+        return replace(plan, empty_unless=self.name("admit"))
 
     def _candidates(self) -> list[exp.Query]:
         """(member_id, entry_at, src_prio, entry_source) per way in (semantics §2)."""
@@ -263,7 +267,7 @@ class JourneyCompiler:
                        *cols[:2], *cols[2:], exp.alias_(col("run_at", "c"), "tick_at"))
             .from_(exp.Subquery(this=self._both_phases(),
                                 alias=exp.TableAlias(this=exp.to_identifier("s")))))
-        return self.plan("steps", query, tables.JOURNEY_STEPS, materialized="view",
+        return self.plan("steps", query, tables.JOURNEY_STEPS, materialized="table",
                          unique_combination=("member_id", "entry_seq", "tile_id"),
                          description="Steps taken this tick: rows appended to journey_steps.")
 
@@ -345,7 +349,7 @@ class JourneyCompiler:
                                 alias=exp.TableAlias(this=exp.to_identifier("s"))))
             .where(exp.and_(col("is_last", "s"), exp.Is(this=col("exit_reason", "s"),
                                                          expression=exp.Null()).not_())))
-        return self.plan("ended", query, tables.JOURNEY_STATE, materialized="view",
+        return self.plan("ended", query, tables.JOURNEY_STATE, materialized="table",
                          unique_combination=("member_id", "entry_seq"),
                          description="Entries that ended this tick.")
 

@@ -56,6 +56,8 @@ class ModelPlan:
     unique_combination: tuple[str, ...] = ()
     description: str = ""
     group: str = ""
+    empty_unless: str = ""
+    """A table model whose emptiness implies this one's: executors may skip the query."""
     meta: dict[str, str] = field(default_factory=dict)
 
     def dependencies(self) -> tuple[set[str], set[str], set[str]]:

@@ -239,7 +239,7 @@ def print_report(
 ) -> None:
     """Print :func:`tile_report` for a DuckDB warehouse file (opened read-only)."""
     console = console or Console()
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with duckdb.connect(str(warehouse_path)) as con:
         for table in tile_report(con, specs):
             console.print(table)
             console.print()

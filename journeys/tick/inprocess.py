@@ -46,15 +46,22 @@ class InProcessEngine:
         self.con = con
         self.plans = plans
         self.by_name = {p.name: p for p in plans}
+        self._cache: dict[tuple, str] = {}
+        self._known: set[tuple[str, str]] = set()
+        self._kinds: dict[str, str] = {}
         con.execute("set TimeZone = 'UTC'")
         ensure_inputs(con)
         for schema in sorted({p.schema for p in plans}):
             con.execute(f"create schema if not exists {schema}")
 
     def _exists(self, schema: str, name: str) -> bool:
+        if (schema, name) in self._known:
+            return True
         row = self.con.execute(
             "select count(*) from information_schema.tables where table_schema = ? "
             "and table_name = ?", [schema, name]).fetchone()
+        if row and row[0]:
+            self._known.add((schema, name))
         return bool(row and row[0])
 
     def _external(self, name: str) -> exp.Table:
@@ -69,7 +76,19 @@ class InProcessEngine:
         return exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(row[0]))
 
     def render(self, plan: ModelPlan, run_at: datetime) -> str:
-        """The plan's query as DuckDB SQL with real tables and the tick clock."""
+        """The plan's query as DuckDB SQL with real tables and the tick clock.
+
+        Rendering a tree costs more than running a small tick, so the SQL is cached; it only
+        changes when a prior table comes into existence (after the first tick).
+        """
+        priors = tuple(sorted(self._exists(self.by_name[n].schema, n)
+                              for n in plan.dependencies()[1] if n in self.by_name))
+        key = (plan.name, priors)
+        if key not in self._cache:
+            self._cache[key] = self._render(plan)
+        return self._cache[key].replace(RUN_AT_TOKEN, run_at.strftime("%Y-%m-%d %H:%M:%S.%f"))
+
+    def _render(self, plan: ModelPlan) -> str:
 
         def resolve(node: exp.Expression) -> exp.Expression:
             if not isinstance(node, exp.Table):
@@ -95,11 +114,14 @@ class InProcessEngine:
                 table.set("alias", alias.copy())
             return table
 
-        sql = plan.query.transform(resolve).sql(dialect="duckdb")
-        return sql.replace(RUN_AT_TOKEN, run_at.strftime("%Y-%m-%d %H:%M:%S.%f"))
+        return plan.query.transform(resolve).sql(dialect="duckdb")
 
     def _materialize(self, plan: ModelPlan, sql: str) -> None:
         target = f"{plan.schema}.{plan.name}"
+        kind = self._kind(plan)
+        if kind and kind != ("VIEW" if plan.materialized == "view" else "BASE TABLE"):
+            # the materialization changed since the last tick (a recompile): start over
+            self.con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {target}")
         if plan.materialized == "view":
             self.con.execute(f"create or replace view {target} as {sql}")
         elif plan.materialized == "table" or not self._exists(plan.schema, plan.name):
@@ -113,6 +135,20 @@ class InProcessEngine:
             self.con.execute(f"insert into {target} ({cols}) select {cols} from __journeys_new")
             self.con.execute("drop table __journeys_new")
 
+    def _kind(self, plan: ModelPlan) -> str | None:
+        if plan.name in self._kinds:
+            return self._kinds[plan.name]
+        row = self.con.execute(
+            "select table_type from information_schema.tables where table_schema = ? "
+            "and table_name = ?", [plan.schema, plan.name]).fetchone()
+        self._kinds[plan.name] = "VIEW" if plan.materialized == "view" else "BASE TABLE"
+        return row[0] if row else None
+
+    def _is_empty(self, name: str) -> bool:
+        target = self.by_name[name]
+        row = self.con.execute(f"select count(*) from {target.schema}.{name}").fetchone()
+        return not (row and row[0])
+
     def tick(self, run_at: datetime) -> TickTiming:
         """One tick of every journey at ``run_at``, all or nothing."""
         started = time.perf_counter()
@@ -121,7 +157,10 @@ class InProcessEngine:
         try:
             for plan in self.plans:
                 t0 = time.perf_counter()
-                self._materialize(plan, self.render(plan, run_at))
+                if plan.empty_unless and self._is_empty(plan.empty_unless):
+                    self._materialize(plan, plan.empty_query().sql(dialect="duckdb"))
+                else:
+                    self._materialize(plan, self.render(plan, run_at))
                 per_model[plan.name] = (time.perf_counter() - t0) * 1000
             total = int((time.perf_counter() - started) * 1000)
             self.con.execute(

@@ -1,0 +1,26 @@
+{#- A model's table as the previous tick left it, read without a dbt dependency.
+
+    A journey's tick reads its own state (open entries, members) and the tick log, which
+    the same run rebuilds afterwards: a ref() would be a cycle. Before the first tick the
+    table does not exist yet, and this returns a typed empty relation built from the
+    model's documented columns (data_type in its YAML). -#}
+{% macro journeys_prior(model_name) -%}
+    {%- if not execute -%}
+        (select 1 as placeholder)
+    {%- else -%}
+        {%- set node = graph.nodes.values()
+            | selectattr('resource_type', 'equalto', 'model')
+            | selectattr('name', 'equalto', model_name) | first -%}
+        {%- set relation = adapter.get_relation(
+            database=node.database, schema=node.schema, identifier=node.alias) -%}
+        {%- if relation is not none -%}
+            {{ relation }}
+        {%- else -%}
+            (select
+            {%- for column in node.columns.values() %}
+                cast(null as {{ column.data_type }}) as {{ column.name }}{{ "," if not loop.last }}
+            {%- endfor %}
+            where 1 = 0)
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

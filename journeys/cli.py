@@ -1,0 +1,211 @@
+"""The `journeys` command (CONTRACT C2).
+
+User mistakes (a bad spec, a bad timestamp, a missing warehouse) end with a message that
+says what to do and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from journeys.project import ProjectError, compile_project
+from journeys.settings import load_settings
+from journeys.tick.clock import clock_sequence, now_clock, parse_clock
+from journeys.tick.dbt_runner import DbtTickError
+from journeys.tick.runner import TickReport, WarehouseError, run_tick, simulate
+
+console = Console()
+err = Console(stderr=True)
+ENGINES = click.Choice(["dbt", "inprocess"])
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    sys.exit(1)
+
+
+def _compiled(settings):
+    try:
+        return compile_project(settings)
+    except ProjectError as problem:
+        for item in problem.result.problems:
+            err.print(str(item), highlight=False, markup=False)
+        _fail(f"{len(problem.result.problems)} problem(s): nothing was compiled or run")
+
+
+def _clock(text: str | None) -> datetime:
+    try:
+        return parse_clock(text) if text else now_clock()
+    except ValueError as bad:
+        _fail(str(bad))
+        raise
+
+
+def _print_tick(report: TickReport) -> None:
+    for journey_id, last in sorted(report.skipped.items()):
+        console.print(f"{journey_id}: already ticked at {last:%Y-%m-%d %H:%M:%S}; "
+                      f"clock {report.run_at:%Y-%m-%d %H:%M:%S} changes nothing (S1)")
+    if not report.ticked:
+        return
+    table = Table(title=f"tick {report.run_at:%Y-%m-%d %H:%M:%S} UTC ({report.engine}, "
+                        f"{report.elapsed_ms} ms)")
+    for name in ("journey", "entered", "advanced", "exited", "actions"):
+        table.add_column(name, justify="left" if name == "journey" else "right")
+    for row in report.ticked:
+        table.add_row(row["journey_id"], *(str(row[k]) for k in
+                                           ("entered", "advanced", "exited", "actions")))
+    console.print(table)
+
+
+@click.group()
+@click.option("--warehouse", envvar="JOURNEYS_WAREHOUSE", default=None,
+              help="DuckDB warehouse file (default: warehouse.duckdb at the repository root).")
+@click.pass_context
+def main(ctx: click.Context, warehouse: str | None) -> None:
+    """Warehouse-native customer journeys: specs in journey_specs/, compiled to dbt."""
+    ctx.obj = load_settings(warehouse)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def validate(settings, paths: tuple[Path, ...]) -> None:
+    """Check specs (all of journey_specs/ by default); list every problem."""
+    from journeys.validation import validate_project
+
+    result = validate_project(list(paths) or None, project_root=settings.project_root,
+                              warehouse=settings.warehouse)
+    for item in result.problems:
+        err.print(str(item), highlight=False, markup=False)
+    if not result.ok:
+        _fail(f"{len(result.problems)} problem(s)")
+    console.print(f"{len(result.specs)} journey(s) valid: {', '.join(sorted(result.specs))}")
+
+
+@main.command(name="compile")
+@click.option("--check", is_flag=True, help="Exit 1 when the committed models are stale.")
+@click.pass_obj
+def compile_cmd(settings, check: bool) -> None:
+    """Write the dbt models of every spec (dbt_project/models/…)."""
+    from journeys.compiler.render_dbt import stale_files, write_files
+
+    project = _compiled(settings)
+    if check:
+        stale = stale_files(settings.project_root, project.files)
+        for path in stale:
+            err.print(f"stale: {path}", highlight=False)
+        if stale:
+            _fail(f"{len(stale)} generated file(s) out of date: run `journeys compile`")
+        console.print(f"compiled models are up to date ({len(project.plans)} models)")
+        return
+    changed = write_files(settings.project_root, project.files)
+    console.print(f"{len(project.plans)} models for {len(project.validation.specs)} journey(s); "
+                  f"{len(changed)} file(s) changed")
+
+
+@main.command()
+@click.option("--at", "at", default=None, help="Tick clock, ISO 8601 (default: now).")
+@click.option("--engine", type=ENGINES, default="dbt", show_default=True)
+@click.pass_obj
+def run(settings, at: str | None, engine: str) -> None:
+    """One tick of every journey."""
+    run_at = _clock(at)
+    project = _compiled(settings)
+    try:
+        _print_tick(run_tick(settings, project, run_at, engine=engine))
+    except (WarehouseError, DbtTickError) as failure:
+        _fail(str(failure))
+
+
+@main.command()
+@click.option("--start", required=True, help="First tick clock, ISO 8601.")
+@click.option("--end", required=True, help="Last tick clock, ISO 8601 (included).")
+@click.option("--every", default="1h", show_default=True, help="Time between ticks.")
+@click.option("--engine", type=ENGINES, default="inprocess", show_default=True)
+@click.pass_obj
+def simulate_cmd(settings, start: str, end: str, every: str, engine: str) -> None:
+    """Consecutive ticks from --start to --end."""
+    try:
+        clocks = clock_sequence(_clock(start), _clock(end), every)
+    except ValueError as bad:
+        _fail(str(bad))
+    project = _compiled(settings)
+    try:
+        reports = simulate(settings, project, clocks, engine=engine)
+    except (WarehouseError, DbtTickError) as failure:
+        _fail(str(failure))
+    _print_totals(reports)
+
+
+main.add_command(simulate_cmd, name="simulate")
+
+
+def _print_totals(reports: list[TickReport]) -> None:
+    totals: dict[str, dict[str, int]] = {}
+    for report in reports:
+        for row in report.ticked:
+            acc = totals.setdefault(row["journey_id"], dict.fromkeys(
+                ("ticks", "entered", "advanced", "exited", "actions"), 0))
+            acc["ticks"] += 1
+            for key in ("entered", "advanced", "exited", "actions"):
+                acc[key] += row[key]
+    elapsed = sum(r.elapsed_ms for r in reports)
+    table = Table(title=f"{len(reports)} ticks in {elapsed / 1000:.1f} s")
+    for name in ("journey", "ticks", "entered", "advanced", "exited", "actions"):
+        table.add_column(name, justify="left" if name == "journey" else "right")
+    for journey_id, acc in sorted(totals.items()):
+        table.add_row(journey_id, *(str(v) for v in acc.values()))
+    console.print(table)
+
+
+@main.command()
+@click.argument("journey_id", required=False)
+@click.pass_obj
+def status(settings, journey_id: str | None) -> None:
+    """Per-tile counts of every journey (or one)."""
+    from journeys.demo.report import print_report
+
+    project = _compiled(settings)
+    specs = project.validation.specs
+    if journey_id is not None:
+        if journey_id not in specs:
+            _fail(f"no journey '{journey_id}' (journeys: {', '.join(sorted(specs))})")
+        specs = {journey_id: specs[journey_id]}
+    print_report(settings.warehouse, specs, console=console)
+
+
+@main.command()
+@click.option("--profiles", default=10_000, show_default=True, help="Synthetic profiles.")
+@click.option("--days", default=14, show_default=True, help="Days of hourly ticks to simulate.")
+@click.option("--seed", default=7, show_default=True)
+@click.pass_obj
+def demo(settings, profiles: int, days: int, seed: int) -> None:
+    """Build a synthetic warehouse, tick every journey hourly, show the tiles' counts."""
+    from journeys.demo.report import print_report
+    from journeys.demo.synthetic import generate_warehouse
+
+    end = datetime(2026, 11, 1)
+    console.print(f"generating {profiles:,} profiles and 30 days of events into "
+                  f"{settings.warehouse} …")
+    counts = generate_warehouse(settings.warehouse, profiles=profiles, days=30, end=end, seed=seed)
+    console.print(f"  {counts['profiles']:,} profiles, {counts['events']:,} events")
+    project = _compiled(settings)
+    clocks = clock_sequence(end - timedelta(days=days), end - timedelta(hours=1), "1h")
+    console.print(f"simulating {len(clocks)} hourly ticks in-process …")
+    _print_totals(simulate(settings, project, clocks))
+    console.print("one more tick through dbt (`journeys run`: dbt build, models and tests) …")
+    try:
+        _print_tick(run_tick(settings, project, end, engine="dbt"))
+    except DbtTickError as failure:
+        _fail(str(failure))
+    print_report(settings.warehouse, project.validation.specs, console=console)
+
+
+if __name__ == "__main__":
+    main()

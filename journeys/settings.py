@@ -1,0 +1,48 @@
+"""The one module that reads the environment.
+
+Everything else receives a :class:`Settings`. Secrets are never read here: destinations
+read theirs at dispatch (the reverse-ETL step).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+WAREHOUSE_ENV = "JOURNEYS_WAREHOUSE"
+PROJECT_ENV = "JOURNEYS_PROJECT_ROOT"
+
+
+def _default_root() -> Path:
+    """The repository root: the nearest folder up from the cwd holding journey_specs/."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "journey_specs").is_dir() and (folder / "dbt_project").is_dir():
+            return folder
+    return here
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the project and the warehouse are."""
+
+    project_root: Path
+    warehouse: Path
+
+    @property
+    def spec_dir(self) -> Path:
+        return self.project_root / "journey_specs"
+
+    @property
+    def dbt_dir(self) -> Path:
+        return self.project_root / "dbt_project"
+
+
+def load_settings(warehouse: str | Path | None = None) -> Settings:
+    """Settings from the environment, with an explicit warehouse path taking precedence."""
+    root = Path(os.environ.get(PROJECT_ENV) or _default_root()).resolve()
+    path = warehouse or os.environ.get(WAREHOUSE_ENV) or root / "warehouse.duckdb"
+    path = Path(path)
+    return Settings(project_root=root,
+                    warehouse=(path if path.is_absolute() else Path.cwd() / path).resolve())

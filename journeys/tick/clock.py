@@ -1,0 +1,50 @@
+"""Tick clocks: parsing what users type, and the sequence of a simulation.
+
+The clock is an input of every tick (S17): always a naive UTC timestamp inside the engine,
+whatever offset the user wrote.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from journeys.spec.durations import parse_duration
+
+
+def parse_clock(text: str) -> datetime:
+    """``2026-03-01T09:00:00+01:00`` → ``datetime(2026, 3, 1, 8, 0)`` (naive UTC).
+
+    Example:
+        >>> parse_clock("2026-03-01 09:00+01:00")
+        datetime.datetime(2026, 3, 1, 8, 0)
+    """
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not a timestamp: write ISO 8601, e.g. 2026-03-01T09:00:00Z"
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def now_clock() -> datetime:
+    """The wall clock, to the second, for `journeys run` without `--at`."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def clock_sequence(start: datetime, end: datetime, every: str) -> list[datetime]:
+    """Clocks start, start + every, … up to and including end."""
+    step = parse_duration(every)
+    if end < start:
+        raise ValueError(f"--end {end} is before --start {start}")
+    clocks, at = [], start
+    while at <= end:
+        clocks.append(at)
+        at += step
+    return clocks
+
+
+def as_timedelta(every: str) -> timedelta:
+    return parse_duration(every)

@@ -1,0 +1,154 @@
+"""Running ticks: `journeys run` (one tick, through dbt) and `journeys simulate` (many).
+
+Both engines run the same compiled plans. ``dbt`` is the production path (`dbt build`,
+models and their tests); ``inprocess`` executes the plans on one DuckDB connection in one
+transaction per tick, which is what makes a month of hourly ticks take seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import duckdb
+
+from journeys.compiler.render_dbt import write_files
+from journeys.project import CompiledProject
+from journeys.settings import Settings
+from journeys.tick.dbt_runner import run_dbt
+from journeys.tick.inprocess import InProcessEngine, ensure_inputs
+
+Engine = Literal["dbt", "inprocess"]
+TICK_COLUMNS = ("journey_id", "tick_at", "entered", "advanced", "exited", "actions",
+                "duration_ms")
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse is missing or lacks an input table; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one tick did: per-journey counts, and the journeys it skipped (S1)."""
+
+    run_at: datetime
+    engine: str
+    ticked: list[dict] = field(default_factory=list)
+    skipped: dict[str, datetime] = field(default_factory=dict)
+    elapsed_ms: int = 0
+
+
+def check_warehouse(settings: Settings) -> None:
+    """Fail early and clearly when the inputs of C3 are not there."""
+    if not settings.warehouse.exists():
+        raise WarehouseError(
+            f"no warehouse at {settings.warehouse}: set JOURNEYS_WAREHOUSE to your DuckDB file, "
+            "or create the demo one with `journeys demo` (or `make demo`)")
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        present = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'"
+        ).fetchall()}
+        missing = [t for t in ("profiles", "events") if t not in present]
+        if missing:
+            raise WarehouseError(
+                f"the warehouse {settings.warehouse} has no table {', '.join(missing)} in schema "
+                "main (CONTRACT C3: profiles(member_id, timezone, …), events(member_id, event, "
+                "occurred_at, properties))")
+        ensure_inputs(con)
+    finally:
+        con.close()
+
+
+def last_ticks(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
+    """Clock of each journey's last processed tick."""
+    exists = con.execute("select count(*) from information_schema.tables where "
+                         "table_schema = 'journeys' and table_name = 'journey_ticks'").fetchone()
+    if not exists or not exists[0]:
+        return {}
+    return dict(con.execute("select journey_id, max(tick_at) from journeys.journey_ticks "
+                            "group by journey_id").fetchall())
+
+
+def _tick_rows(con: duckdb.DuckDBPyConnection, run_at: datetime) -> list[dict]:
+    rows = con.execute(f"select {', '.join(TICK_COLUMNS)} from journeys.journey_ticks "
+                       "where tick_at = ? order by journey_id", [run_at]).fetchall()
+    return [dict(zip(TICK_COLUMNS, row, strict=True)) for row in rows]
+
+
+def _skipped(before: dict[str, datetime], journeys: Iterable[str],
+             run_at: datetime) -> dict[str, datetime]:
+    return {j: before[j] for j in journeys if j in before and before[j] >= run_at}
+
+
+def run_tick(settings: Settings, project: CompiledProject, run_at: datetime,
+             engine: Engine = "dbt") -> TickReport:
+    """One tick of every journey at ``run_at`` (journeys already past it are skipped, S1)."""
+    check_warehouse(settings)
+    journeys = sorted(project.validation.specs)
+    if engine == "inprocess":
+        con = duckdb.connect(str(settings.warehouse))
+        try:
+            return simulate_on(con, project, [run_at])[0]
+        finally:
+            con.close()
+    write_files(settings.project_root, project.files)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        before = last_ticks(con)
+    finally:
+        con.close()
+    started = time.perf_counter()
+    run_dbt(settings, "build", run_at)
+    elapsed = int((time.perf_counter() - started) * 1000)
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        con.execute("update journeys.journey_ticks set duration_ms = ? "
+                    "where tick_at = ? and duration_ms is null", [elapsed, run_at])
+        rows = _tick_rows(con, run_at)
+    finally:
+        con.close()
+    return TickReport(run_at=run_at, engine="dbt", ticked=rows,
+                      skipped=_skipped(before, journeys, run_at), elapsed_ms=elapsed)
+
+
+def simulate_on(con: duckdb.DuckDBPyConnection, project: CompiledProject,
+                clocks: list[datetime],
+                progress: Callable[[TickReport], None] | None = None) -> list[TickReport]:
+    """Consecutive in-process ticks on an open connection."""
+    engine = InProcessEngine(con, project.plans)
+    journeys = sorted(project.validation.specs)
+    reports = []
+    for run_at in clocks:
+        before = last_ticks(con)
+        timing = engine.tick(run_at)
+        report = TickReport(run_at=run_at, engine="inprocess", ticked=_tick_rows(con, run_at),
+                            skipped=_skipped(before, journeys, run_at),
+                            elapsed_ms=timing.total_ms)
+        reports.append(report)
+        if progress:
+            progress(report)
+    return reports
+
+
+def simulate(settings: Settings, project: CompiledProject, clocks: list[datetime],
+             engine: Engine = "inprocess",
+             progress: Callable[[TickReport], None] | None = None) -> list[TickReport]:
+    """`journeys simulate`: ticks one after another, in-process unless dbt is asked for."""
+    check_warehouse(settings)
+    if engine == "dbt":
+        reports = []
+        for run_at in clocks:
+            report = run_tick(settings, project, run_at, engine="dbt")
+            reports.append(report)
+            if progress:
+                progress(report)
+        return reports
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        return simulate_on(con, project, clocks, progress)
+    finally:
+        con.close()
