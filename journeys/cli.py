@@ -21,12 +21,11 @@ from journeys.tick.dbt_runner import DbtTickError
 from journeys.tick.runner import TickReport, WarehouseError, run_tick, simulate
 
 console = Console()
-err = Console(stderr=True)
 ENGINES = click.Choice(["dbt", "inprocess"])
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    click.echo(click.style("error: ", fg="red") + message, err=True)
     sys.exit(1)
 
 
@@ -35,7 +34,7 @@ def _compiled(settings):
         return compile_project(settings)
     except ProjectError as problem:
         for item in problem.result.problems:
-            err.print(str(item), highlight=False, markup=False)
+            click.echo(str(item), err=True)
         _fail(f"{len(problem.result.problems)} problem(s): nothing was compiled or run")
 
 
@@ -49,7 +48,7 @@ def _clock(text: str | None) -> datetime:
 
 def _print_tick(report: TickReport) -> None:
     for journey_id, last in sorted(report.skipped.items()):
-        console.print(f"{journey_id}: already ticked at {last:%Y-%m-%d %H:%M:%S}; "
+        click.echo(f"{journey_id}: already ticked at {last:%Y-%m-%d %H:%M:%S}; "
                       f"clock {report.run_at:%Y-%m-%d %H:%M:%S} changes nothing (S1)")
     if not report.ticked:
         return
@@ -82,7 +81,7 @@ def validate(settings, paths: tuple[Path, ...]) -> None:
     result = validate_project(list(paths) or None, project_root=settings.project_root,
                               warehouse=settings.warehouse)
     for item in result.problems:
-        err.print(str(item), highlight=False, markup=False)
+        click.echo(str(item), err=True)
     if not result.ok:
         _fail(f"{len(result.problems)} problem(s)")
     console.print(f"{len(result.specs)} journey(s) valid: {', '.join(sorted(result.specs))}")
@@ -99,7 +98,7 @@ def compile_cmd(settings, check: bool) -> None:
     if check:
         stale = stale_files(settings.project_root, project.files)
         for path in stale:
-            err.print(f"stale: {path}", highlight=False)
+            click.echo(f"stale: {path}", err=True)
         if stale:
             _fail(f"{len(stale)} generated file(s) out of date: run `journeys compile`")
         console.print(f"compiled models are up to date ({len(project.plans)} models)")

@@ -8,7 +8,9 @@ from journeys.compiler.project_models import output_models, staging_models
 from journeys.spec.models import JourneySpec
 
 
-def compile_plans(specs: dict[str, JourneySpec], profile_columns: frozenset[str]) -> list[ModelPlan]:
+def compile_plans(
+    specs: dict[str, JourneySpec], profile_columns: frozenset[str]
+) -> list[ModelPlan]:
     """Every model of the project, in build order.
 
     Example:

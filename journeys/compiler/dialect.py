@@ -29,7 +29,7 @@ SQL_TYPES = {
 
 
 def paren(node: exp.Expression) -> exp.Expression:
-    """Parenthesize a binary operand: sqlglot keeps the tree's grouping only with explicit parens."""
+    """Parenthesize a binary operand: sqlglot keeps a tree's grouping only via parens."""
     return exp.Paren(this=node) if isinstance(node, exp.Binary) else node
 
 

@@ -30,7 +30,8 @@ from journeys.spec.models import (
 
 
 def _t(name: str, alias: str) -> exp.Table:
-    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+    return exp.Table(this=exp.to_identifier(name),
+                     alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
 def _union(parts: list[exp.Query]) -> exp.Query:

@@ -66,7 +66,8 @@ def _model_yaml(plan: ModelPlan) -> dict:
         if column.not_null:
             tests.append("not_null")
         if column.accepted_values:
-            tests.append({"accepted_values": {"arguments": {"values": list(column.accepted_values)}}})
+            values = list(column.accepted_values)
+            tests.append({"accepted_values": {"arguments": {"values": values}}})
         if plan.unique_combination == (column.name,):
             tests.append("unique")
         if tests:

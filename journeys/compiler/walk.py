@@ -17,7 +17,7 @@ from sqlglot import exp
 from journeys.compiler import dialect
 from journeys.compiler.bindings import event_condition, profile_condition
 from journeys.compiler.graph import event_tiles, max_moves, split_ranges
-from journeys.compiler.relations import prior, ref
+from journeys.compiler.relations import ref
 from journeys.spec.durations import duration_seconds
 from journeys.spec.models import (
     WEEKDAYS,
@@ -303,7 +303,8 @@ class WalkBuilder:
             if not outs:
                 continue
             if isinstance(tile, WaitTile) and tile.kind == "duration":
-                leave[tile_id] = dialect.add_seconds(arrival.copy(), duration_seconds(tile.duration))
+                seconds = duration_seconds(tile.duration)
+                leave[tile_id] = dialect.add_seconds(arrival.copy(), seconds)
             elif isinstance(tile, WaitTile) and tile.kind == "until":
                 leave[tile_id] = dialect.from_local(col("u_local", "g"), col("la_tz", "g"))
             elif tile_id in self.ev_tiles and self.ev_tiles[tile_id] != "event":

@@ -96,7 +96,7 @@ def run_tick(settings: Settings, project: CompiledProject, run_at: datetime,
         finally:
             con.close()
     write_files(settings.project_root, project.files)
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = duckdb.connect(str(settings.warehouse))  # same config as dbt-duckdb's open handle
     try:
         before = last_ticks(con)
     finally:

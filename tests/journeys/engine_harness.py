@@ -75,7 +75,8 @@ class World:
         con.execute("create or replace table profiles ("
                     + ", ".join(f'"{c}" {t}' for c, t in cols.items()) + ")")
         for p in self.profiles:
-            con.execute(f"insert into profiles ({', '.join(repr(c).replace(chr(39), chr(34)) for c in cols)}) "
+            names = ", ".join(f'"{c}"' for c in cols)
+            con.execute(f"insert into profiles ({names}) "
                         f"values ({', '.join('?' for _ in cols)})", [p.get(c) for c in cols])
         con.execute("create or replace table events (member_id varchar, event varchar, "
                     "occurred_at timestamp, properties json)")

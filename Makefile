@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make demo   environment + synthetic warehouse + 14 days of hourly ticks + per-tile counts
+#   make test   environment + every test (CI runs this through .ci/run)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: env demo test test-fast lint compile clean
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+demo: env
+	$(BIN)/journeys demo $(if $(PROFILES),--profiles $(PROFILES))
+
+test: env
+	$(BIN)/journeys compile --check
+	$(BIN)/ruff check journeys tests
+	$(BIN)/python -m pytest -q --doctest-modules journeys tests
+
+test-fast: env
+	$(BIN)/python -m pytest -q -m "not slow" tests
+
+lint: env
+	$(BIN)/ruff check journeys tests
+
+compile: env
+	$(BIN)/journeys compile
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs warehouse.duckdb outbox
