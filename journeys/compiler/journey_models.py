@@ -241,10 +241,11 @@ class JourneyCompiler:
         if audience is not None:
             query = query.with_("audience", as_=audience)
         is_profile = exp.Exists(this=exp.select("1").from_(ref("stg_profiles", "pp")).where(
-            exp.EQ(this=col("member_id", "pp"), expression=col("member_id"))))
+            exp.EQ(this=col("member_id", "pp"), expression=col("member_id", "cand"))))
         candidates = [
-            exp.select("*").from_(exp.Subquery(this=c.where(col("is_due", "c")),
-                                               alias=exp.TableAlias(this=exp.to_identifier("q"))))
+            exp.select("*").from_(exp.Subquery(
+                this=c.where(col("is_due", "c")),
+                alias=exp.TableAlias(this=exp.to_identifier("cand"))))
             .where(is_profile.copy())
             for c in self._candidates()]
         query = (query.with_("candidates", as_=_union(candidates))

@@ -40,14 +40,14 @@ WITH clock AS (
         )
       )
       AND c.is_due
-  ) AS q
+  ) AS cand
   WHERE
     EXISTS(
       SELECT
         1
       FROM {{ ref('stg_profiles') }} AS pp
       WHERE
-        pp.member_id = member_id
+        pp.member_id = cand.member_id
     )
   UNION ALL
   SELECT
@@ -62,14 +62,14 @@ WITH clock AS (
     CROSS JOIN clock AS c
     WHERE
       c.is_due
-  ) AS q
+  ) AS cand
   WHERE
     EXISTS(
       SELECT
         1
       FROM {{ ref('stg_profiles') }} AS pp
       WHERE
-        pp.member_id = member_id
+        pp.member_id = cand.member_id
     )
 ), phase1_ended AS (
   SELECT
