@@ -257,8 +257,9 @@ class WalkBuilder:
     def _local_tz(self, timezone: str) -> exp.Expression:
         return col("tz", "g") if timezone == "member" else lit(timezone)
 
-    def _until_local(self, tile: WaitTile) -> exp.Expression:
-        """First local wall time ≥ the local arrival on an allowed weekday at ``time``."""
+    def _until_local(self, tile: WaitTile, after: exp.Expression | None = None) -> exp.Expression:
+        """First local wall time ≥ the local arrival on an allowed weekday at ``time``
+        (with ``after``: the first one later than that, 14 days suffice for any weekdays)."""
         until = tile.until
         assert until is not None
         hours, minutes = (int(x) for x in until.time.split(":"))
@@ -266,9 +267,11 @@ class WalkBuilder:
         base = exp.Add(this=dialect.day_start(arrival.copy()), expression=exp.Interval(
             this=lit(str(hours * 60 + minutes)), unit=exp.Var(this="MINUTE")))
         case = exp.Case()
-        for k in range(8):
+        for k in range(8 if after is None else 15):
             candidate = dialect.add_days(dialect.paren(base.copy()), lit(k)) if k else base.copy()
             ok: exp.Expression = exp.GTE(this=candidate.copy(), expression=arrival.copy())
+            if after is not None:
+                ok = exp.and_(ok, exp.GT(this=candidate.copy(), expression=after.copy()))
             if until.weekdays:
                 days = [lit(WEEKDAYS.index(d) + 1) for d in until.weekdays]
                 ok = exp.and_(ok, exp.In(this=dialect.iso_weekday(candidate.copy()),
@@ -306,7 +309,12 @@ class WalkBuilder:
                 seconds = duration_seconds(tile.duration)
                 leave[tile_id] = dialect.add_seconds(arrival.copy(), seconds)
             elif isinstance(tile, WaitTile) and tile.kind == "until":
-                leave[tile_id] = dialect.from_local(col("u_local", "g"), col("la_tz", "g"))
+                # in a DST fold the first candidate can resolve to before an arrival in the
+                # repeated hour: then the next matching day (docs/semantics.md §4)
+                first = dialect.from_local(col("u_local", "g"), col("la_tz", "g"))
+                leave[tile_id] = exp.If(
+                    this=exp.GTE(this=first, expression=arrival.copy()), true=first.copy(),
+                    false=dialect.from_local(col("u_next", "g"), col("la_tz", "g")))
             elif tile_id in self.ev_tiles and self.ev_tiles[tile_id] != "event":
                 span = tile.timeout if isinstance(tile, WaitTile) else tile.within
                 deadline = dialect.add_seconds(arrival.copy(), duration_seconds(span))
@@ -342,19 +350,21 @@ class WalkBuilder:
         return (case_on_tile(tile_col, leave), case_on_tile(tile_col, nxt),
                 case_on_tile(tile_col, via))
 
-    def _local_columns(self) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
-        """(la_tz, la, u_local): local arrival for time-aware tiles, and wait-until targets."""
-        tz_cases, u_cases = {}, {}
+    def _local_columns(self) -> list[tuple[str, exp.Expression]]:
+        """Layers of columns: local arrival for time-aware tiles, then wait-until targets."""
+        tz_cases, u_cases, n_cases = {}, {}, {}
         for tile_id, tile in self.spec.tiles.items():
             if isinstance(tile, WaitTile) and tile.kind == "until":
                 tz_cases[tile_id] = self._local_tz(tile.until.timezone)
                 u_cases[tile_id] = self._until_local(tile)
+                n_cases[tile_id] = self._until_local(tile, after=col("u_local", "g"))
             elif isinstance(tile, BranchTile) and tile.kind == "time":
                 tz_cases[tile_id] = self._local_tz(tile.time.timezone)
         tile_col = col("tile_id", "g")
         la_tz = case_on_tile(tile_col, tz_cases)
         la = dialect.to_local(col("entered_at", "g"), col("la_tz", "g")) if tz_cases else exp.Null()
-        return la_tz, la, case_on_tile(tile_col, u_cases)
+        return [("la_tz", la_tz), ("la", la), ("u_local", case_on_tile(tile_col, u_cases)),
+                ("u_next", case_on_tile(tile_col, n_cases))]
 
     # --- assembly -----------------------------------------------------------------------
 
@@ -474,9 +484,8 @@ class WalkBuilder:
         else:
             s0 = s0.select(exp.alias_(dialect.typed_null("timestamp"), "ev_at"),
                            exp.alias_(dialect.typed_null("integer"), "ev_hit")).from_(prev)
-        la_tz, la, u_local = self._local_columns()
         layered: exp.Query = s0
-        for name, value in (("la_tz", la_tz), ("la", la), ("u_local", u_local)):
+        for name, value in self._local_columns():
             layered = exp.select("g.*", exp.alias_(value, name)).from_(
                 exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g"))))
         leave, nxt, via = self._moves()

@@ -260,23 +260,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f0 AS f
-            LEFT JOIN ev1 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f0 AS f
+              LEFT JOIN ev1 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -415,23 +420,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f1 AS f
-            LEFT JOIN ev2 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f1 AS f
+              LEFT JOIN ev2 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -570,23 +580,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f2 AS f
-            LEFT JOIN ev3 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f2 AS f
+              LEFT JOIN ev3 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -725,23 +740,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f3 AS f
-            LEFT JOIN ev4 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f3 AS f
+              LEFT JOIN ev4 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -880,23 +900,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f4 AS f
-            LEFT JOIN ev5 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f4 AS f
+              LEFT JOIN ev5 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1035,23 +1060,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f5 AS f
-            LEFT JOIN ev6 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f5 AS f
+              LEFT JOIN ev6 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1190,23 +1220,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f6 AS f
-            LEFT JOIN ev7 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f6 AS f
+              LEFT JOIN ev7 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g

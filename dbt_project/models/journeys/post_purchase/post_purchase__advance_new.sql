@@ -281,23 +281,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f0 AS f
-            LEFT JOIN ev1 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f0 AS f
+              LEFT JOIN ev1 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -442,23 +447,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f1 AS f
-            LEFT JOIN ev2 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f1 AS f
+              LEFT JOIN ev2 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -603,23 +613,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f2 AS f
-            LEFT JOIN ev3 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f2 AS f
+              LEFT JOIN ev3 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -764,23 +779,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f3 AS f
-            LEFT JOIN ev4 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f3 AS f
+              LEFT JOIN ev4 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -925,23 +945,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f4 AS f
-            LEFT JOIN ev5 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f4 AS f
+              LEFT JOIN ev5 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1086,23 +1111,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f5 AS f
-            LEFT JOIN ev6 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f5 AS f
+              LEFT JOIN ev6 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1247,23 +1277,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f6 AS f
-            LEFT JOIN ev7 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f6 AS f
+              LEFT JOIN ev7 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1408,23 +1443,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f7 AS f
-            LEFT JOIN ev8 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f7 AS f
+              LEFT JOIN ev8 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1569,23 +1609,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f8 AS f
-            LEFT JOIN ev9 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f8 AS f
+              LEFT JOIN ev9 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g

@@ -284,23 +284,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f0 AS f
-            LEFT JOIN ev1 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f0 AS f
+              LEFT JOIN ev1 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -445,23 +450,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f1 AS f
-            LEFT JOIN ev2 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f1 AS f
+              LEFT JOIN ev2 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -606,23 +616,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f2 AS f
-            LEFT JOIN ev3 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f2 AS f
+              LEFT JOIN ev3 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -767,23 +782,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f3 AS f
-            LEFT JOIN ev4 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f3 AS f
+              LEFT JOIN ev4 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -928,23 +948,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f4 AS f
-            LEFT JOIN ev5 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f4 AS f
+              LEFT JOIN ev5 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1089,23 +1114,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f5 AS f
-            LEFT JOIN ev6 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f5 AS f
+              LEFT JOIN ev6 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1250,23 +1280,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f6 AS f
-            LEFT JOIN ev7 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f6 AS f
+              LEFT JOIN ev7 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1411,23 +1446,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f7 AS f
-            LEFT JOIN ev8 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f7 AS f
+              LEFT JOIN ev8 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1572,23 +1612,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f8 AS f
-            LEFT JOIN ev9 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f8 AS f
+              LEFT JOIN ev9 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g

@@ -288,23 +288,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f0 AS f
-            LEFT JOIN ev1 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f0 AS f
+              LEFT JOIN ev1 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -454,23 +459,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f1 AS f
-            LEFT JOIN ev2 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f1 AS f
+              LEFT JOIN ev2 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -620,23 +630,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f2 AS f
-            LEFT JOIN ev3 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f2 AS f
+              LEFT JOIN ev3 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -786,23 +801,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f3 AS f
-            LEFT JOIN ev4 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f3 AS f
+              LEFT JOIN ev4 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -952,23 +972,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f4 AS f
-            LEFT JOIN ev5 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f4 AS f
+              LEFT JOIN ev5 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1118,23 +1143,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f5 AS f
-            LEFT JOIN ev6 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f5 AS f
+              LEFT JOIN ev6 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1284,23 +1314,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f6 AS f
-            LEFT JOIN ev7 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f6 AS f
+              LEFT JOIN ev7 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1450,23 +1485,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f7 AS f
-            LEFT JOIN ev8 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f7 AS f
+              LEFT JOIN ev8 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g

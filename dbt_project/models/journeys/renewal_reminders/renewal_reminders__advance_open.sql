@@ -294,23 +294,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f0 AS f
-            LEFT JOIN ev1 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f0 AS f
+              LEFT JOIN ev1 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -464,23 +469,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f1 AS f
-            LEFT JOIN ev2 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f1 AS f
+              LEFT JOIN ev2 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -634,23 +644,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f2 AS f
-            LEFT JOIN ev3 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f2 AS f
+              LEFT JOIN ev3 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -804,23 +819,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f3 AS f
-            LEFT JOIN ev4 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f3 AS f
+              LEFT JOIN ev4 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -974,23 +994,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f4 AS f
-            LEFT JOIN ev5 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f4 AS f
+              LEFT JOIN ev5 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1144,23 +1169,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f5 AS f
-            LEFT JOIN ev6 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f5 AS f
+              LEFT JOIN ev6 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1314,23 +1344,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f6 AS f
-            LEFT JOIN ev7 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f6 AS f
+              LEFT JOIN ev7 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1484,23 +1519,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f7 AS f
-            LEFT JOIN ev8 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f7 AS f
+              LEFT JOIN ev8 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1654,23 +1694,28 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              e.ev_at,
-              e.ev_hit
-            FROM f8 AS f
-            LEFT JOIN ev9 AS e
-              ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                e.ev_at,
+                e.ev_hit
+              FROM f8 AS f
+              LEFT JOIN ev9 AS e
+                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
+            ) AS g
           ) AS g
         ) AS g
       ) AS g

@@ -280,21 +280,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f0 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f0 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -419,21 +424,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f1 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f1 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -558,21 +568,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f2 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f2 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -697,21 +712,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f3 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f3 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -836,21 +856,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f4 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f4 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -975,21 +1000,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f5 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f5 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1114,21 +1144,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f6 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f6 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1253,21 +1288,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f7 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f7 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1392,21 +1432,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f8 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f8 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g

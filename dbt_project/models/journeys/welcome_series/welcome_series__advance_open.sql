@@ -279,21 +279,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f0 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f0 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -418,21 +423,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f1 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f1 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -557,21 +567,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f2 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f2 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -696,21 +711,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f3 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f3 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -835,21 +855,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f4 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f4 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -974,21 +999,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f5 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f5 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1113,21 +1143,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f6 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f6 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1252,21 +1287,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f7 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f7 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
@@ -1391,21 +1431,26 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        NULL AS u_local
+        NULL AS u_next
       FROM (
         SELECT
           g.*,
-          NULL AS la
+          NULL AS u_local
         FROM (
           SELECT
             g.*,
-            NULL AS la_tz
+            NULL AS la
           FROM (
             SELECT
-              f.*,
-              CAST(NULL AS TIMESTAMP) AS ev_at,
-              CAST(NULL AS INT) AS ev_hit
-            FROM f8 AS f
+              g.*,
+              NULL AS la_tz
+            FROM (
+              SELECT
+                f.*,
+                CAST(NULL AS TIMESTAMP) AS ev_at,
+                CAST(NULL AS INT) AS ev_hit
+              FROM f8 AS f
+            ) AS g
           ) AS g
         ) AS g
       ) AS g
