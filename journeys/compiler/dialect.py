@@ -108,10 +108,10 @@ def json_object(pairs: list[tuple[str, exp.Expression]]) -> exp.Expression:
     return exp.Cast(this=exp.Anonymous(this="json_object", expressions=args), to=JSON.copy())
 
 
-def valid_timezone(tz: exp.Expression) -> exp.Expression:
-    """True when ``tz`` is an IANA name the engine knows (else the spec's zone is used)."""
-    names = exp.select("name").from_(exp.Anonymous(this="pg_timezone_names"))
-    return exp.In(this=tz, query=exp.Subquery(this=names))
+def timezone_names() -> exp.Query:
+    """The IANA zone names the engine knows (a small table built once per run)."""
+    return exp.select(exp.alias_(exp.column("name"), "timezone_name")).from_(
+        exp.Anonymous(this="pg_timezone_names"))
 
 
 def to_local(ts_utc: exp.Expression, tz: exp.Expression) -> exp.Expression:

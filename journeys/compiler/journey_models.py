@@ -307,7 +307,7 @@ class JourneyCompiler:
         query = _union(parts) if parts else ModelPlan(
             "x", "", "", "view", exp.select("1"), tables.DUE_ACTIONS).empty_query()
         query = query.with_("clock", as_=self.clock_cte()) if parts else query
-        return self.plan("actions", query, tables.DUE_ACTIONS, materialized="view",
+        return self.plan("actions", query, tables.DUE_ACTIONS, materialized="table",
                          unique_combination=("action_id",),
                          description="Actions due this tick (S12): rows of due_actions.")
 
@@ -329,7 +329,7 @@ class JourneyCompiler:
         empty = ModelPlan("x", "", "", "view", exp.select("1"), tables.PROFILE_UPDATES)
         query = _union(parts).with_("clock", as_=self.clock_cte()) if parts \
             else empty.empty_query()
-        return self.plan("profile_updates", query, tables.PROFILE_UPDATES, materialized="view",
+        return self.plan("profile_updates", query, tables.PROFILE_UPDATES, materialized="table",
                          unique_combination=("action_id", "column_name"),
                          description="Profile columns set this tick by update_profile tiles.")
 

@@ -34,7 +34,9 @@ def _staging(name: str, query: exp.Query, columns: tuple[ColumnDoc, ...], descri
 
 def staging_models() -> list[ModelPlan]:
     """Views over the C3 inputs, with the one derived column the engine needs."""
-    valid_tz = exp.Case().when(dialect.valid_timezone(col("timezone")), col("timezone"))
+    known = exp.select("timezone_name").from_(ref("stg_timezones"))
+    valid_tz = exp.Case().when(exp.In(this=col("timezone"), query=exp.Subquery(this=known)),
+                               col("timezone"))
     profiles = exp.select(exp.Star(), exp.alias_(valid_tz, "valid_timezone")).from_(
         source("profiles"))
     events = exp.select("member_id", "event", "occurred_at", "properties").from_(source("events"))
@@ -42,7 +44,15 @@ def staging_models() -> list[ModelPlan]:
     req_cols = (ColumnDoc("journey_id", "varchar", not_null=True),
                 ColumnDoc("member_id", "varchar", not_null=True),
                 ColumnDoc("requested_at", "timestamp", not_null=True))
+    timezones = ModelPlan(
+        name="stg_timezones", schema=STAGING_SCHEMA, folder=STAGING_FOLDER,
+        materialized="table", query=dialect.timezone_names(),
+        columns=(ColumnDoc("timezone_name", "varchar", "An IANA zone the engine knows.",
+                           not_null=True),),
+        unique_combination=("timezone_name",), group="staging",
+        description="Time zone names of the engine, to check profiles' zones cheaply.")
     return [
+        timezones,
         _staging("stg_profiles", profiles, (
             ColumnDoc("member_id", "varchar", "One customer record.", not_null=True),
             ColumnDoc("timezone", "varchar", "IANA time zone as given (may be null or invalid)."),

@@ -360,9 +360,11 @@ class WalkBuilder:
                 n_cases[tile_id] = self._until_local(tile, after=col("u_local", "g"))
             elif isinstance(tile, BranchTile) and tile.kind == "time":
                 tz_cases[tile_id] = self._local_tz(tile.time.timezone)
+        if not tz_cases:  # no time-aware tile: no layers (smaller plans plan faster)
+            return []
         tile_col = col("tile_id", "g")
         la_tz = case_on_tile(tile_col, tz_cases)
-        la = dialect.to_local(col("entered_at", "g"), col("la_tz", "g")) if tz_cases else exp.Null()
+        la = dialect.to_local(col("entered_at", "g"), col("la_tz", "g"))
         return [("la_tz", la_tz), ("la", la), ("u_local", case_on_tile(tile_col, u_cases)),
                 ("u_next", case_on_tile(tile_col, n_cases))]
 

@@ -6,8 +6,8 @@ SELECT
   CASE
     WHEN timezone IN (
       SELECT
-        name
-      FROM PG_TIMEZONE_NAMES()
+        timezone_name
+      FROM {{ ref('stg_timezones') }}
     )
     THEN timezone
   END AS valid_timezone

@@ -13,7 +13,9 @@ from bisect import bisect_left
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.journeys.engine_harness import Engine
+from tests.journeys.engine_harness import REPO, Engine
+
+REPO_SPECS = REPO / "journey_specs"
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
@@ -36,7 +38,8 @@ def action_id(journey_id: str, member_id: str, entry_seq: int, tile_id: str) -> 
 
 
 def bucket(journey_id: str, tile_id: str, member_id: str, entry_seq: int) -> int:
-    """S10: first 8 hex digits of md5("{journey_id}:{tile_id}:{member_id}:{entry_seq}") mod 10000."""
+    """S10: int(first 8 hex digits of md5("{journey_id}:{tile_id}:{member_id}:{entry_seq}"),
+    16) mod 10000."""
     digest = hashlib.md5(f"{journey_id}:{tile_id}:{member_id}:{entry_seq}".encode()).hexdigest()
     return int(digest[:8], 16) % 10000
 

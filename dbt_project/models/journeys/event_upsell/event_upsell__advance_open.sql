@@ -262,32 +262,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f0 AS f
-              LEFT JOIN ev1 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f0 AS f
+      LEFT JOIN ev1 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -422,32 +402,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f1 AS f
-              LEFT JOIN ev2 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f1 AS f
+      LEFT JOIN ev2 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -582,32 +542,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f2 AS f
-              LEFT JOIN ev3 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f2 AS f
+      LEFT JOIN ev3 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -742,32 +682,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f3 AS f
-              LEFT JOIN ev4 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f3 AS f
+      LEFT JOIN ev4 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -902,32 +822,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f4 AS f
-              LEFT JOIN ev5 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f4 AS f
+      LEFT JOIN ev5 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1062,32 +962,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f5 AS f
-              LEFT JOIN ev6 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f5 AS f
+      LEFT JOIN ev6 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1222,32 +1102,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f6 AS f
-              LEFT JOIN ev7 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f6 AS f
+      LEFT JOIN ev7 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c

@@ -280,32 +280,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f0 AS f
-              LEFT JOIN ev1 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f0 AS f
+      LEFT JOIN ev1 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -446,32 +426,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f1 AS f
-              LEFT JOIN ev2 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f1 AS f
+      LEFT JOIN ev2 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -612,32 +572,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f2 AS f
-              LEFT JOIN ev3 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f2 AS f
+      LEFT JOIN ev3 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -778,32 +718,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f3 AS f
-              LEFT JOIN ev4 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f3 AS f
+      LEFT JOIN ev4 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -944,32 +864,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f4 AS f
-              LEFT JOIN ev5 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f4 AS f
+      LEFT JOIN ev5 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1110,32 +1010,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f5 AS f
-              LEFT JOIN ev6 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f5 AS f
+      LEFT JOIN ev6 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1276,32 +1156,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f6 AS f
-              LEFT JOIN ev7 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f6 AS f
+      LEFT JOIN ev7 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1442,32 +1302,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f7 AS f
-              LEFT JOIN ev8 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f7 AS f
+      LEFT JOIN ev8 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1608,32 +1448,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f8 AS f
-              LEFT JOIN ev9 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f8 AS f
+      LEFT JOIN ev9 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c

@@ -283,32 +283,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f0 AS f
-              LEFT JOIN ev1 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f0 AS f
+      LEFT JOIN ev1 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -449,32 +429,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f1 AS f
-              LEFT JOIN ev2 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f1 AS f
+      LEFT JOIN ev2 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -615,32 +575,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f2 AS f
-              LEFT JOIN ev3 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f2 AS f
+      LEFT JOIN ev3 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -781,32 +721,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f3 AS f
-              LEFT JOIN ev4 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f3 AS f
+      LEFT JOIN ev4 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -947,32 +867,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f4 AS f
-              LEFT JOIN ev5 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f4 AS f
+      LEFT JOIN ev5 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1113,32 +1013,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f5 AS f
-              LEFT JOIN ev6 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f5 AS f
+      LEFT JOIN ev6 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1279,32 +1159,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f6 AS f
-              LEFT JOIN ev7 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f6 AS f
+      LEFT JOIN ev7 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1445,32 +1305,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f7 AS f
-              LEFT JOIN ev8 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f7 AS f
+      LEFT JOIN ev8 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1611,32 +1451,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f8 AS f
-              LEFT JOIN ev9 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f8 AS f
+      LEFT JOIN ev9 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c

@@ -290,32 +290,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f0 AS f
-              LEFT JOIN ev1 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f0 AS f
+      LEFT JOIN ev1 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -461,32 +441,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f1 AS f
-              LEFT JOIN ev2 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f1 AS f
+      LEFT JOIN ev2 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -632,32 +592,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f2 AS f
-              LEFT JOIN ev3 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f2 AS f
+      LEFT JOIN ev3 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -803,32 +743,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f3 AS f
-              LEFT JOIN ev4 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f3 AS f
+      LEFT JOIN ev4 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -974,32 +894,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f4 AS f
-              LEFT JOIN ev5 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f4 AS f
+      LEFT JOIN ev5 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1145,32 +1045,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f5 AS f
-              LEFT JOIN ev6 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f5 AS f
+      LEFT JOIN ev6 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1316,32 +1196,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f6 AS f
-              LEFT JOIN ev7 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f6 AS f
+      LEFT JOIN ev7 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1487,32 +1347,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f7 AS f
-              LEFT JOIN ev8 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f7 AS f
+      LEFT JOIN ev8 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c

@@ -290,32 +290,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f0 AS f
-              LEFT JOIN ev1 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f0 AS f
+      LEFT JOIN ev1 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -465,32 +445,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f1 AS f
-              LEFT JOIN ev2 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f1 AS f
+      LEFT JOIN ev2 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -640,32 +600,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f2 AS f
-              LEFT JOIN ev3 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f2 AS f
+      LEFT JOIN ev3 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -815,32 +755,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f3 AS f
-              LEFT JOIN ev4 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f3 AS f
+      LEFT JOIN ev4 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -990,32 +910,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f4 AS f
-              LEFT JOIN ev5 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f4 AS f
+      LEFT JOIN ev5 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1165,32 +1065,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f5 AS f
-              LEFT JOIN ev6 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f5 AS f
+      LEFT JOIN ev6 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1340,32 +1220,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f6 AS f
-              LEFT JOIN ev7 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f6 AS f
+      LEFT JOIN ev7 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1515,32 +1375,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f7 AS f
-              LEFT JOIN ev8 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f7 AS f
+      LEFT JOIN ev8 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1690,32 +1530,12 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                e.ev_at,
-                e.ev_hit
-              FROM f8 AS f
-              LEFT JOIN ev9 AS e
-                ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        e.ev_at,
+        e.ev_hit
+      FROM f8 AS f
+      LEFT JOIN ev9 AS e
+        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
     ) AS g
   ) AS m
   CROSS JOIN clock AS c

@@ -279,30 +279,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f0 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f0 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -423,30 +403,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f1 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f1 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -567,30 +527,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f2 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f2 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -711,30 +651,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f3 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f3 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -855,30 +775,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f4 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f4 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -999,30 +899,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f5 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f5 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1143,30 +1023,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f6 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f6 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1287,30 +1147,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f7 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f7 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1431,30 +1271,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f8 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f8 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c

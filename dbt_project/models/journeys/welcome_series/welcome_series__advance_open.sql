@@ -278,30 +278,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f0 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f0 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -422,30 +402,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f1 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f1 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -566,30 +526,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f2 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f2 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -710,30 +650,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f3 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f3 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -854,30 +774,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f4 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f4 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -998,30 +898,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f5 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f5 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1142,30 +1022,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f6 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f6 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1286,30 +1146,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f7 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f7 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
@@ -1430,30 +1270,10 @@ WITH clock AS (
       END AS next_via
     FROM (
       SELECT
-        g.*,
-        NULL AS u_next
-      FROM (
-        SELECT
-          g.*,
-          NULL AS u_local
-        FROM (
-          SELECT
-            g.*,
-            NULL AS la
-          FROM (
-            SELECT
-              g.*,
-              NULL AS la_tz
-            FROM (
-              SELECT
-                f.*,
-                CAST(NULL AS TIMESTAMP) AS ev_at,
-                CAST(NULL AS INT) AS ev_hit
-              FROM f8 AS f
-            ) AS g
-          ) AS g
-        ) AS g
-      ) AS g
+        f.*,
+        CAST(NULL AS TIMESTAMP) AS ev_at,
+        CAST(NULL AS INT) AS ev_hit
+      FROM f8 AS f
     ) AS g
   ) AS m
   CROSS JOIN clock AS c
