@@ -126,8 +126,9 @@ class JourneyCompiler:
                    .from_(prior(self.name("open"), "o"))
                    .join(_t("clock", "c"), join_type="cross")
                    .where(col("is_due", "c")))
-        return self._walk(False, entries, "advance_open",
+        plan = self._walk(False, entries, "advance_open",
                           "Steps of the entries open after the previous tick (phase 1).")
+        return replace(plan, empty_unless=self.name("open"))
 
     def advance_new(self) -> ModelPlan:
         entries = exp.select("member_id", "entry_seq", "entered_journey_at", "tile_id",

@@ -57,7 +57,8 @@ class ModelPlan:
     description: str = ""
     group: str = ""
     empty_unless: str = ""
-    """A table model whose emptiness implies this one's: executors may skip the query."""
+    """A table (as it stands when this model runs) whose emptiness implies this one's:
+    executors may then skip the query."""
     meta: dict[str, str] = field(default_factory=dict)
 
     def dependencies(self) -> tuple[set[str], set[str], set[str]]:

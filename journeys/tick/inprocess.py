@@ -146,6 +146,8 @@ class InProcessEngine:
 
     def _is_empty(self, name: str) -> bool:
         target = self.by_name[name]
+        if not self._exists(target.schema, name):
+            return True
         row = self.con.execute(f"select count(*) from {target.schema}.{name}").fetchone()
         return not (row and row[0])
 
