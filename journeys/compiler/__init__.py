@@ -15,7 +15,7 @@ def compile_plans(
 
     Example:
         >>> compile_plans({}, frozenset({"member_id"}))[0].name
-        'stg_profiles'
+        'stg_timezones'
     """
     plans = staging_models()
     for journey_id in sorted(specs):
