@@ -1,17 +1,19 @@
-"""Run the SQL engine and the reference interpreter on the same scenario and put their output
-tables in one canonical form, so that differential and determinism tests compare like with like;
-snapshot whole engine databases; tick the seed journeys on a warehouse file.
+"""Helpers of the differential and determinism tests: run the SQL engine and the reference
+interpreter on the same scenario and put their output tables in one canonical form; snapshot
+whole engine databases; tick the seed journeys on a warehouse file; draw cheap scenarios.
 
 Canonical form of a table: a sorted list of tuples of its contract columns, in a fixed column
-order. Normalizations (the only ones needed; everything else is compared as is):
+order. Normalizations (everything else is compared as is, types included):
 
 - ``payload`` (due_actions): parsed JSON (the engine) or a dict (the reference), rewritten as
-  sorted-key JSON text; integral floats become ints (``5.0`` and ``5`` are the same JSON
-  number) and timestamp strings are written ``YYYY-MM-DD HH:MM:SS`` (ISO ``T`` or fractional
-  zeros do not matter).
+  sorted-key JSON text, since key order means nothing in a JSON object (the engine keeps the
+  written order too). Defensively, integral floats become ints (``5.0`` and ``5`` are the
+  same JSON number) and timestamp strings are written ``YYYY-MM-DD HH:MM:SS`` (an ISO ``T``
+  or fractional zeros would not matter); both sides already agree on these.
 - ``profile_updates.tick_at`` and ``journey_ticks.duration_ms`` are left out: the reference
-  does not model them (the engine-only ``duration_ms`` is wall time).
-- Rows are sorted by their full tuple (``None`` sorts first), so row order never matters.
+  does not record them (``duration_ms`` is wall time).
+- ``journey_state`` of the reference is its dict of latest rows per entry.
+- Rows are sorted by their full tuple (``None`` first), so row order never matters.
 """
 
 from __future__ import annotations

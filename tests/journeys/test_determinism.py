@@ -45,6 +45,8 @@ from tests.reference.strategies import STARTS, tick_clocks
 REPO = Path(__file__).resolve().parents[2]
 H = timedelta(hours=1)
 SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
+SCALE = int(os.environ.get("JOURNEYS_DETERMINISM_SCALE", "1"))
+"""Multiplies the (few, because each costs seconds) examples of the property tests here."""
 
 
 def short(clocks: list[datetime], n: int = 12) -> list[datetime]:
@@ -67,7 +69,7 @@ def generated(
 # --- S1: a stale tick changes nothing ----------------------------------------------------
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=SLOW)
+@settings(max_examples=4 * SCALE, deadline=None, suppress_health_check=SLOW)
 @given(generated(), st.data())
 def test_a_tick_not_after_the_previous_one_changes_nothing(
     scenario: tuple[list[JourneySpec], World, list[datetime]], data: st.DataObject
@@ -105,7 +107,7 @@ def once_scenarios(draw: st.DrawFn) -> tuple[list[JourneySpec], World, datetime]
     return specs, draw_world(draw, start, ids, hourly), start
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=SLOW)
+@settings(max_examples=4 * SCALE, deadline=None, suppress_health_check=SLOW)
 @given(once_scenarios())
 def test_hourly_and_six_hourly_ticks_give_the_same_journeys(
     scenario: tuple[list[JourneySpec], World, datetime],
@@ -145,7 +147,7 @@ def test_hourly_and_six_hourly_ticks_give_the_same_journeys(
 # --- same inputs, same tables -------------------------------------------------------------
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=SLOW)
+@settings(max_examples=3 * SCALE, deadline=None, suppress_health_check=SLOW)
 @given(generated())
 def test_two_runs_over_the_same_inputs_write_identical_tables(
     scenario: tuple[list[JourneySpec], World, list[datetime]],

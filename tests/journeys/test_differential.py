@@ -35,7 +35,7 @@ from tests.journeys.compare import (
     run_reference,
 )
 from tests.reference.interpreter import World
-from tests.reference.strategies import STARTS
+from tests.reference.strategies import CONDITIONS, STARTS
 
 EXAMPLES = int(os.environ.get("JOURNEYS_DIFF_EXAMPLES", "40"))
 LOCAL_TIME_TILES = int(os.environ.get("JOURNEYS_DIFF_LOCAL_TILES", "1"))
@@ -73,14 +73,60 @@ def clock_schedules(draw: st.DrawFn, start: datetime) -> list[datetime]:
 
 
 @st.composite
+def clock_conditions(draw: st.DrawFn, start: datetime, horizon: timedelta) -> str:
+    """A profile condition, sometimes combined with a bound on ``run_at`` so that it
+    changes over the clocks (members join and leave audiences, goals start to hold)."""
+    condition = draw(st.sampled_from(CONDITIONS))
+    if draw(st.booleans()):
+        return condition
+    at = start + draw(st.integers(0, int(horizon / M))) * M
+    bound = draw(st.sampled_from(["run_at < '{}'", "run_at >= '{}'",
+                                  "run_at - interval 2 hour > '{}'"]))
+    join = draw(st.sampled_from(["and", "or"]))
+    return f"({condition}) {join} {bound.format(at.strftime('%Y-%m-%d %H:%M:%S'))}"
+
+
+@st.composite
+def at_tick_clocks(
+    draw: st.DrawFn, spec: JourneySpec, start: datetime, horizon: timedelta
+) -> JourneySpec:
+    """``spec``, sometimes with what the generated specs leave out because it happens at
+    tick clocks (irrelevant here: both sides tick at the same clocks): an audience entry
+    (``where`` on profiles and ``run_at``), ``audience_exit``, a goal ``where`` with
+    ``goal: true``, and ``run_at`` in action fields and webhook bodies."""
+    d: dict[str, Any] = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if draw(st.integers(0, 2)) == 0:
+        entry = {k: v for k, v in d["entry"].items() if k in ("frequency", "cooldown")}
+        d["entry"] = {**entry, "audience": {"where": draw(clock_conditions(start, horizon))}}
+        if draw(st.booleans()):
+            criteria = list(d.get("exit_criteria", []))
+            criteria.insert(draw(st.integers(0, len(criteria))), {"audience_exit": True})
+            d["exit_criteria"] = criteria
+    if draw(st.integers(0, 3)) == 0:
+        d["goal"] = {"where": draw(clock_conditions(start, horizon))}
+        criteria = [c for c in d.get("exit_criteria", []) if "goal" not in c]
+        criteria.insert(draw(st.integers(0, len(criteria))), {"goal": True})
+        d["exit_criteria"] = criteria
+    if draw(st.integers(0, 3)) == 0:
+        for tile in d["tiles"].values():
+            if tile["type"] == "action":
+                tile["fields"]["at"] = "run_at"
+            elif tile["type"] == "webhook":
+                tile["body"]["at"] = "run_at + interval 1 day"
+    return JourneySpec.model_validate(d)
+
+
+@st.composite
 def differential_scenarios(draw: st.DrawFn) -> tuple[list[JourneySpec], World, list[datetime]]:
-    """1–3 journeys (``j<i>`` may lead into a later ``j<k>`` through ``sub_journey`` tiles),
-    a world whose events and requests cover the clocks (and a little beyond the last), and
-    the clocks."""
+    """1–3 journeys (``j<i>`` may lead into a later ``j<k>`` through ``sub_journey`` tiles;
+    some with audience entries and tick-clock conditions), a world whose events and
+    requests cover the clocks (and a little beyond the last), and the clocks."""
     start = draw(st.sampled_from(STARTS))
     ids = [f"j{i + 1}" for i in range(draw(st.integers(1, 3)))]
     specs = draw_specs(draw, ids, local_time_budget=LOCAL_TIME_TILES)
     clocks = draw(clock_schedules(start))
+    horizon = max(clocks) - start + 6 * H
+    specs = [draw(at_tick_clocks(spec, start, horizon)) for spec in specs]
     return specs, draw_world(draw, start, ids, clocks), clocks
 
 
@@ -201,6 +247,72 @@ SUB_WORLD = World(
 
 HOURLY = [D + i * H for i in range(7)]
 
+LOCAL_TIMES = _spec(
+    {
+        "start": {"type": "entry", "next": "night"},
+        "night": {"type": "wait", "until": {"time": "02:30"}, "next": "early"},
+        "early": {"type": "branch", "time": {"between": "03:00-04:00", "timezone": "member"},
+                  "yes": "done", "no": "late"},
+        "late": {"type": "action", "destination": "outbox", "action": "send_email",
+                 "template": "t", "fields": {}, "next": "done"},
+        "done": {"type": "exit"},
+    },
+    entry={"event": {"name": "ev_a"}, "frequency": "recurring"},
+    timezone="Europe/Berlin",
+)
+"""02:30 local in DST gaps (New York 2026-03-08, Berlin 2026-03-29: 03:00 new time, inside
+the 03:00-04:00 window) and a fold (Berlin 2026-10-25: the first 02:30, 00:30 UTC, which is
+also a tick clock); an invalid member zone falls back to the spec's; an empty payload."""
+
+WINDOWS = _spec(
+    {
+        "start": {"type": "entry", "next": "wait"},
+        "wait": {"type": "wait", "until_event": {"name": "ev_b", "where": "properties.kind = 'x'"},
+                 "timeout": "2h", "on_timeout": "done", "next": "hook"},
+        "hook": {"type": "webhook", "destination": "hook",
+                 "body": {"who": "member_id", "score": "score"}, "next": "done"},
+        "done": {"type": "exit"},
+    },
+    entry={"event": {"name": "ev_a"}, "frequency": "recurring", "cooldown": "30m"},
+    goal={"event": "ev_c"},
+    exit_criteria=[{"timeout": "90m"}, {"goal": True}],
+)
+"""Entry windows at their boundaries, a filtered wait event, ties, cooldown, removals."""
+
+WINDOWS_WORLD = World(
+    profiles=[_profile(m) for m in ("m1", "m2", "m3", "m4", "m5", "m6")],
+    events=[
+        _event("m1", "ev_a", D - M),  # before activation: never admitted
+        _event("m1", "ev_a", D + H),  # exactly at the second tick: in (D, D+1h]
+        _event("m2", "ev_a", D),  # exactly at the first tick: in [T, T]
+        _event("m2", "ev_b", D + 30 * M, kind="y"),  # filtered out
+        _event("m2", "ev_b", D + 90 * M, kind="x"),  # ties with the 90m timeout: exit wins
+        _event("m3", "ev_a", D + 10 * M),
+        _event("m3", "ev_c", D + 40 * M),  # goal
+        _event("m3", "ev_a", D + 60 * M),  # loses to 00:10 (one entry per tick), then gone
+        _event("m3", "ev_a", D + 70 * M),  # exactly when the 30m cooldown ends: re-enters
+        _event("m4", "ev_a", D + 20 * M),
+        _event("m4", "ev_b", D + 50 * M, kind="x"),  # to the webhook
+        _event("m6", "ev_a", D + 20 * M),
+        _event("ghost", "ev_a", D + 20 * M),  # no profile: not a member
+    ],
+    manual_entries=[{"journey_id": "j1", "member_id": "m5", "requested_at": D - 5 * H}],
+    manual_removals=[{"journey_id": "j1", "member_id": "m5", "requested_at": D - 4 * H},
+                     {"journey_id": "j1", "member_id": "m6", "requested_at": D + 20 * M}],
+)
+
+NY_SPRING, EU_SPRING, EU_FALL = datetime(2026, 3, 7, 12), datetime(2026, 3, 28, 12), datetime(
+    2026, 10, 24, 12
+)
+LOCAL_WORLD = World(
+    profiles=[_profile("ny", timezone="America/New_York"), _profile("bad", timezone="Not/AZone"),
+              _profile("kol", timezone="Asia/Kolkata")],
+    events=[_event("ny", "ev_a", NY_SPRING), _event("kol", "ev_a", NY_SPRING),
+            _event("bad", "ev_a", EU_SPRING), _event("bad", "ev_a", EU_FALL)],
+)
+LOCAL_CLOCKS = [NY_SPRING, NY_SPRING + 20 * H, EU_SPRING, EU_SPRING + 18 * H, EU_FALL,
+                datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 3)]
+
 
 @pytest.mark.parametrize(
     ("specs", "world", "clocks"),
@@ -210,6 +322,8 @@ HOURLY = [D + i * H for i in range(7)]
         pytest.param(SUB_JOURNEYS, SUB_WORLD, HOURLY, id="sub-journeys-hourly"),
         pytest.param(SUB_JOURNEYS, SUB_WORLD, [D, D + 3 * H, D + H, D + 4 * H],
                      id="sub-journeys-stale-tick"),
+        pytest.param([WINDOWS], WINDOWS_WORLD, HOURLY[:5], id="windows-and-ties"),
+        pytest.param([LOCAL_TIMES], LOCAL_WORLD, LOCAL_CLOCKS, id="dst-gap-and-fold"),
     ],
 )
 def test_hand_picked_scenarios_match_the_reference(
