@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from journeys.compiler import compile_plans
+from journeys.compiler import batchable, compile_generations, compile_plans
 from journeys.compiler.plan import ModelPlan
 from journeys.compiler.render_dbt import render_files
 from journeys.settings import Settings
@@ -34,6 +34,10 @@ class CompiledProject:
     validation: ValidationResult
     plans: list[ModelPlan]
     files: dict[Path, str]
+    generations: dict[str, tuple[ModelPlan, ModelPlan]]
+    """Per recurring journey, the extra round of a batch of clocks (in-process only)."""
+    batchable: bool
+    """Whether ticks may run in batches (see :mod:`journeys.tick.inprocess`)."""
 
 
 def compile_project(settings: Settings, dialect: str = "duckdb") -> CompiledProject:
@@ -46,4 +50,7 @@ def compile_project(settings: Settings, dialect: str = "duckdb") -> CompiledProj
     files = render_files(plans, dialect)
     files[SCHEMA_FILE] = render_schema(json_schema())
     files[DESTINATIONS_SCHEMA_FILE] = render_schema(destinations_json_schema())
-    return CompiledProject(validation=result, plans=plans, files=files)
+    return CompiledProject(
+        validation=result, plans=plans, files=files,
+        generations=compile_generations(result.specs, result.profile_columns),
+        batchable=batchable(result.specs, result.profile_columns))

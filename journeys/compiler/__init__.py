@@ -8,6 +8,25 @@ from journeys.compiler.project_models import output_models, staging_models
 from journeys.spec.models import JourneySpec
 
 
+def compile_generations(
+    specs: dict[str, JourneySpec], profile_columns: frozenset[str]
+) -> dict[str, tuple[ModelPlan, ModelPlan]]:
+    """Per recurring journey, the extra (admit, advance) round the in-process executor runs
+    while a batch of clocks admits members again (not dbt models: a dbt run has one clock)."""
+    out = {}
+    for journey_id in sorted(specs):
+        extra = JourneyCompiler(specs[journey_id], specs, profile_columns).generation()
+        if extra is not None:
+            out[journey_id] = extra
+    return out
+
+
+def batchable(specs: dict[str, JourneySpec], profile_columns: frozenset[str]) -> bool:
+    """Whether the in-process executor may run several clocks as one batch."""
+    return all(JourneyCompiler(spec, specs, profile_columns).batchable()
+               for spec in specs.values())
+
+
 def compile_plans(
     specs: dict[str, JourneySpec], profile_columns: frozenset[str]
 ) -> list[ModelPlan]:

@@ -79,3 +79,20 @@ def _numeric_properties(node: exp.Expression) -> exp.Expression:
         elif isinstance(right, exp.JSONExtractScalar) and _is_number(left):
             node.set("expression", exp.TryCast(this=right.copy(), to=dialect.DOUBLE.copy()))
     return node
+
+
+def uses_clock(expression: exp.Expression) -> bool:
+    """Whether a bound expression reads the tick clock (``run_at``)."""
+    return any(c.name == "run_at" and c.table == "c" for c in expression.find_all(exp.Column))
+
+
+def at_clock(expression: exp.Expression, clock: exp.Expression) -> exp.Expression:
+    """``expression`` with the tick clock replaced by ``clock``: a condition evaluated at
+    each clock of a run, or a payload at the clock of the tick that took its step."""
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.name == "run_at" and node.table == "c":
+            return clock.copy()
+        return node
+
+    return expression.copy().transform(swap)

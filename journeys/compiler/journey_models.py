@@ -14,15 +14,29 @@ from dataclasses import replace
 from sqlglot import exp
 
 from journeys.compiler import dialect, tables
-from journeys.compiler.bindings import event_condition, profile_condition, profile_expression
+from journeys.compiler.bindings import (
+    at_clock,
+    event_condition,
+    profile_condition,
+    profile_expression,
+    uses_clock,
+)
 from journeys.compiler.graph import sub_journey_sources
 from journeys.compiler.plan import ColumnDoc, ModelPlan
-from journeys.compiler.relations import INTERNAL_SCHEMA, prior, ref, run_at_literal
-from journeys.compiler.walk import STEP_TYPES, WalkBuilder, col, lit
+from journeys.compiler.relations import INTERNAL_SCHEMA, clock_input, prior, ref
+from journeys.compiler.walk import (
+    STEP_TYPES,
+    WalkBuilder,
+    clocks_cte,
+    col,
+    later,
+    lit,
+    tick_of,
+)
 from journeys.spec.durations import duration_seconds
 from journeys.spec.models import (
     ActionTile,
-    AudienceExit,
+    BranchTile,
     JourneySpec,
     UpdateProfileTile,
     WebhookTile,
@@ -66,22 +80,56 @@ class JourneyCompiler:
         )
 
     def clock_cte(self) -> exp.Query:
-        return exp.select("*").from_(ref(self.name("clock")))
+        """The run as one row ``c``: ``run_at`` its last due clock (what may be seen),
+        ``prev_tick_at`` the journey's tick before the run, ``is_due`` whether any clock is
+        due. With one clock (dbt) this is exactly that tick's clock."""
+        due = col("is_due")
+        return exp.select(
+            exp.alias_(exp.func("coalesce", exp.func("max", exp.If(
+                this=due, true=col("run_at"), false=exp.Null())), exp.func("max", col("run_at"))),
+                "run_at"),
+            exp.alias_(exp.func("max", col("prior_tick_at")), "prev_tick_at"),
+            exp.alias_(exp.func("max", col("activated_at")), "activated_at"),
+            exp.alias_(exp.EQ(this=exp.func("max", exp.If(this=due.copy(), true=lit(1),
+                                                          false=lit(0))),
+                              expression=lit(1)), "is_due"),
+        ).from_(ref(self.name("clock")))
+
+    def clocks(self) -> exp.Query:
+        return clocks_cte(self.name("clock"))
 
     def with_clock(self, query: exp.Select) -> exp.Select:
         return query.join(_t("clock", "c"), join_type="cross").with_("clock", as_=self.clock_cte())
 
     # --- audience -----------------------------------------------------------------------
 
-    def audience(self) -> exp.Query | None:
+    def audience_at(self) -> exp.Query | None:
+        """(member_id, run_at): the audience at each due clock of the run (CTE ``clocks``)."""
         aud = self.spec.entry.audience
         if aud is None:
             return None
+        clocks = _t("clocks", "k")
         if aud.model is not None:
-            return exp.select("member_id").distinct().from_(ref(aud.model, "a"))
-        return (exp.select(col("member_id", "p")).from_(ref("stg_profiles", "p"))
-                .join(_t("clock", "c"), join_type="cross")
-                .where(profile_condition(aud.where, self.columns)))
+            return (exp.select(col("member_id", "a"), col("run_at", "k")).distinct()
+                    .from_(ref(aud.model, "a")).join(clocks, join_type="cross"))
+        return (exp.select(col("member_id", "p"), col("run_at", "k"))
+                .from_(ref("stg_profiles", "p")).join(clocks, join_type="cross")
+                .where(at_clock(profile_condition(aud.where, self.columns),
+                                col("run_at", "k"))))
+
+    def batchable(self) -> bool:
+        """Whether ticks of this journey can run as a batch (several clocks in one run):
+        not when an event filter or a branch condition reads ``run_at``, since those are
+        evaluated where a per-row clock is not at hand (docs/semantics.md §9)."""
+        walk = WalkBuilder(self.spec, self.columns, None, new_entries=True)
+        trees = [*walk.matchers.values(), *[walk.constants[f"c_{tid}"] for tid, t
+                                           in self.spec.tiles.items()
+                                           if isinstance(t, BranchTile)
+                                           and t.kind == "condition"]]
+        if self.spec.entry.event is not None:
+            trees.append(event_condition(self.spec.entry.event.name,
+                                         self.spec.entry.event.where))
+        return not any(uses_clock(t) for t in trees)
 
     # --- models -------------------------------------------------------------------------
 
@@ -90,31 +138,56 @@ class JourneyCompiler:
                 self.steps(), self.actions(), self.profile_updates(), self.ended(),
                 self.open_entries(), self.members(), self.tick()]
 
+    def generation(self) -> tuple[ModelPlan, ModelPlan] | None:
+        """The in-process executor's extra round for a batch of clocks: members whose entry
+        admitted in this run already ended may enter again at a later clock of the run.
+        (Under dbt a run has one clock, and one new entry per member and tick, so never.)"""
+        if self.spec.entry.frequency == "once":
+            return None
+        entries = exp.select("member_id", "entry_seq", "entered_journey_at", "tile_id",
+                             "entered_tile_at", exp.alias_(col("tick_at"), "adm_at")
+                             ).from_(ref(self.name("admit_next")))
+        return self.admit_next(), self._walk(True, entries, "advance_next",
+                                             "Steps of the entries of admit_next.")
+
     def clock(self) -> ModelPlan:
-        ticks = (exp.select(exp.alias_(exp.func("max", col("tick_at")), "prev_tick_at"),
+        ticks = (exp.select(exp.alias_(exp.func("max", col("tick_at")), "prior_tick_at"),
                             exp.alias_(exp.func("min", col("tick_at")), "first_tick_at"))
                  .from_(prior("journey_ticks"))
                  .where(exp.EQ(this=col("journey_id"), expression=lit(self.j))))
+        prior_at = col("prior_tick_at", "t")
         run_at = col("run_at", "r")
-        prev = col("prev_tick_at", "t")
-        query = (
-            exp.select(run_at, prev,
-                       exp.alias_(exp.func("coalesce", col("first_tick_at", "t"), run_at.copy()),
-                                  "activated_at"),
-                       exp.alias_(exp.or_(exp.Is(this=prev.copy(), expression=exp.Null()),
-                                          exp.GT(this=run_at.copy(), expression=prev.copy())),
+        due = (
+            exp.select(run_at, prior_at, col("first_tick_at", "t"),
+                       exp.alias_(exp.or_(exp.Is(this=prior_at.copy(), expression=exp.Null()),
+                                          exp.GT(this=run_at.copy(), expression=prior_at.copy())),
                                   "is_due"))
-            .from_(exp.Subquery(this=exp.select(exp.alias_(run_at_literal(), "run_at")),
+            .from_(exp.Subquery(this=clock_input(),
                                 alias=exp.TableAlias(this=exp.to_identifier("r"))))
             .join(exp.Subquery(this=ticks, alias=exp.TableAlias(this=exp.to_identifier("t"))),
                   join_type="cross")
         )
+        lag = exp.Window(this=exp.func("lag", col("run_at", "d")),
+                         order=exp.Order(expressions=[exp.Ordered(this=col("run_at", "d"))]))
+        prev = (exp.Case()
+                .when(exp.Is(this=lag.copy(), expression=exp.Null()), col("prior_tick_at", "d"))
+                .when(exp.Is(this=col("prior_tick_at", "d"), expression=exp.Null()), lag.copy())
+                .else_(later(lag.copy(), col("prior_tick_at", "d"))))
+        first_due = exp.Window(this=exp.func("min", exp.If(
+            this=col("is_due", "d"), true=col("run_at", "d"), false=exp.Null())))
+        query = exp.select(
+            col("run_at", "d"), exp.alias_(prev, "prev_tick_at"), col("prior_tick_at", "d"),
+            exp.alias_(exp.func("coalesce", col("first_tick_at", "d"), first_due),
+                       "activated_at"),
+            col("is_due", "d"),
+        ).from_(exp.Subquery(this=due, alias=exp.TableAlias(this=exp.to_identifier("d"))))
         return self.plan("clock", query, tables.CLOCK,
-                         description="The tick clock, the previous tick and activation (S1, S3).")
+                         description="The tick clocks of the run, the journey's previous tick "
+                                     "and activation (S1, S3).")
 
     def _walk(self, new: bool, entries: exp.Query, suffix: str, description: str) -> ModelPlan:
-        builder = WalkBuilder(self.spec, self.columns, self.audience(), new_entries=new)
-        query = builder.build(entries)
+        builder = WalkBuilder(self.spec, self.columns, self.audience_at(), new_entries=new)
+        query = builder.build(entries, self.clock_cte(), self.clocks())
         cols = [ColumnDoc(name, typ) for name, typ in STEP_TYPES.items()]
         return self.plan(suffix, query, cols, description=description,
                          unique_combination=("member_id", "entry_seq", "tile_id"))
@@ -122,7 +195,8 @@ class JourneyCompiler:
     def advance_open(self) -> ModelPlan:
         entries = (exp.select(*[col(c, "o") for c in ("member_id", "entry_seq",
                                                          "entered_journey_at", "tile_id",
-                                                         "entered_tile_at")])
+                                                         "entered_tile_at")],
+                              exp.alias_(col("entered_journey_at", "o"), "adm_at"))
                    .from_(prior(self.name("open"), "o"))
                    .join(_t("clock", "c"), join_type="cross")
                    .where(col("is_due", "c")))
@@ -132,7 +206,8 @@ class JourneyCompiler:
 
     def advance_new(self) -> ModelPlan:
         entries = exp.select("member_id", "entry_seq", "entered_journey_at", "tile_id",
-                             "entered_tile_at").from_(ref(self.name("admit")))
+                             "entered_tile_at", exp.alias_(col("tick_at"), "adm_at")
+                             ).from_(ref(self.name("admit")))
         plan = self._walk(True, entries, "advance_new",
                           "Steps of the entries admitted this tick (phase 3).")
         return replace(plan, empty_unless=self.name("admit"))
@@ -151,10 +226,13 @@ class JourneyCompiler:
                                         first_tick_lower).else_(after_prev)
             return exp.and_(upper, exp.Paren(this=lower))
 
-        def pick(member, at, prio, source):
+        def pick(member, at, prio, source, clock=None):
+            """A candidate, with the clock of the tick that sees it (§2, §9)."""
             return exp.select(exp.alias_(member, "member_id"), exp.alias_(at, "entry_at"),
                               exp.alias_(lit(prio), "src_prio"),
-                              exp.alias_(lit(source), "entry_source"))
+                              exp.alias_(lit(source), "entry_source"),
+                              exp.alias_(clock if clock is not None else tick_of(at.copy()),
+                                         "cand_at"))
 
         out: list[exp.Query] = []
         entry = self.spec.entry
@@ -165,12 +243,19 @@ class JourneyCompiler:
                        .where(event_condition(entry.event.name, entry.event.where))
                        .where(window(at, exp.GTE(this=at.copy(),
                                                  expression=col("activated_at", "c")))))
+        cols = ("journey_id", "tile_id", "member_id", "entered_at", "tick_at")
         for source_id, tile_id in sub_journey_sources(self.specs, self.j):
             tick = col("tick_at", "s")
             lower = exp.or_(exp.Is(this=prev.copy(), expression=exp.Null()),
                             exp.GTE(this=tick.copy(), expression=prev.copy()))
-            out.append(pick(col("member_id", "s"), col("entered_at", "s"), 2, "sub_journey")
-                       .from_(prior("journey_steps", "s")).join(_t("clock", "c"), join_type="cross")
+            out.append(pick(col("member_id", "s"), col("entered_at", "s"), 2, "sub_journey",
+                            tick_of(tick.copy(), after=True))
+                       .from_(exp.Subquery(this=_union([
+                           # steps of earlier runs, and of this run's earlier clocks (a batch)
+                           exp.select(*cols).from_(prior("journey_steps")),
+                           exp.select(*cols).from_(ref(f"{source_id}__steps"))]),
+                           alias=exp.TableAlias(this=exp.to_identifier("s"))))
+                       .join(_t("clock", "c"), join_type="cross")
                        .where(exp.EQ(this=col("journey_id", "s"), expression=lit(source_id)))
                        .where(exp.EQ(this=col("tile_id", "s"), expression=lit(tile_id)))
                        .where(exp.LT(this=tick.copy(), expression=run_at.copy()))
@@ -181,13 +266,60 @@ class JourneyCompiler:
                    .where(exp.EQ(this=col("journey_id", "q"), expression=lit(self.j)))
                    .where(window(at, None)))
         if entry.audience is not None:
-            out.append(pick(col("member_id", "a"), run_at.copy(), 4, "audience")
-                       .from_(_t("audience", "a")).join(_t("clock", "c"), join_type="cross"))
+            out.append(pick(col("member_id", "a"), col("run_at", "a"), 4, "audience",
+                            col("run_at", "a"))
+                       .from_(_t("audience_at", "a")).join(_t("clock", "c"), join_type="cross"))
         return out
+
+    def _eligible(self, last_exit: exp.Expression, never: exp.Expression) -> exp.Expression:
+        """Re-entry rules (S16) for candidate ``k`` given the member's last exit."""
+        if self.spec.entry.frequency == "once":
+            return never
+        cooldown = self.spec.entry.cooldown
+        earliest = dialect.add_seconds(last_exit, duration_seconds(cooldown)) \
+            if cooldown else last_exit
+        return exp.or_(never, exp.Is(this=last_exit.copy(), expression=exp.Null()),
+                       exp.GTE(this=col("entry_at", "k"), expression=earliest))
+
+    def _admitted(self, ranked: exp.Select, prev_seq: exp.Expression) -> exp.Select:
+        """Each member's first eligible candidate: the earliest clock, then the earliest
+        entry time, then the source's priority (§2)."""
+        order = [exp.Ordered(this=col(c, "k")) for c in ("cand_at", "entry_at", "src_prio")]
+        ranked = ranked.select(
+            col("member_id", "k"), col("entry_at", "k"), col("entry_source", "k"),
+            col("cand_at", "k"), exp.alias_(prev_seq, "prev_seq"),
+            exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=[col("member_id", "k")],
+                                  order=exp.Order(expressions=order)), "rn"))
+        query = (
+            exp.select("member_id",
+                       exp.alias_(exp.Cast(this=exp.Add(this=col("prev_seq"), expression=lit(1)),
+                                           to=dialect.INTEGER.copy()), "entry_seq"),
+                       exp.alias_(col("entry_at"), "entered_journey_at"),
+                       exp.alias_(lit(self.spec.entry_tile_id), "tile_id"),
+                       exp.alias_(col("entry_at"), "entered_tile_at"), "entry_source",
+                       exp.alias_(col("cand_at"), "tick_at"))
+            .from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+            .where(exp.EQ(this=col("rn"), expression=lit(1)))
+            .with_("clock", as_=self.clock_cte())
+            .with_("clocks", as_=self.clocks())
+        )
+        audience = self.audience_at()
+        if audience is not None:
+            query = query.with_("audience_at", as_=audience)
+        is_profile = exp.Exists(this=exp.select("1").from_(ref("stg_profiles", "pp")).where(
+            exp.EQ(this=col("member_id", "pp"), expression=col("member_id", "cand"))))
+        candidates = [
+            exp.select("*").from_(exp.Subquery(
+                this=c.where(col("is_due", "c")),
+                alias=exp.TableAlias(this=exp.to_identifier("cand"))))
+            .where(is_profile.copy())
+            for c in self._candidates()]
+        return query.with_("candidates", as_=_union(candidates))
 
     def admit(self) -> ModelPlan:
         phase1_ended = (exp.select("member_id", exp.alias_(exp.func("max", col("entered_at")),
-                                                           "exited_at"))
+                                                           "exited_at"),
+                                   exp.alias_(exp.func("max", col("tick_at")), "ended_tick_at"))
                         .from_(ref(self.name("advance_open")))
                         .where(exp.and_(col("is_last"), exp.Is(
                             this=col("exit_reason"), expression=exp.Null()).not_()))
@@ -197,23 +329,10 @@ class JourneyCompiler:
                           this=exp.select("member_id").from_("phase1_ended"))))))
         last_exit = exp.func("coalesce", col("exited_at", "x"), col("last_exited_at", "m"))
         never = exp.Is(this=col("member_id", "m"), expression=exp.Null())
-        if self.spec.entry.frequency == "once":
-            allowed: exp.Expression = never
-        else:
-            cooldown = self.spec.entry.cooldown
-            earliest = dialect.add_seconds(last_exit, duration_seconds(cooldown)) \
-                if cooldown else last_exit
-            allowed = exp.or_(never, exp.Is(this=last_exit.copy(), expression=exp.Null()),
-                              exp.GTE(this=col("entry_at", "k"), expression=earliest))
+        free = exp.or_(exp.Is(this=col("ended_tick_at", "x"), expression=exp.Null()),
+                       exp.GTE(this=col("cand_at", "k"), expression=col("ended_tick_at", "x")))
         ranked = (
-            exp.select(col("member_id", "k"), col("entry_at", "k"), col("entry_source", "k"),
-                       exp.alias_(exp.func("coalesce", col("last_entry_seq", "m"), lit(0)),
-                                  "prev_seq"),
-                       exp.alias_(exp.Window(
-                           this=exp.RowNumber(), partition_by=[col("member_id", "k")],
-                           order=exp.Order(expressions=[exp.Ordered(this=col("entry_at", "k")),
-                                                        exp.Ordered(this=col("src_prio", "k"))])),
-                           "rn"))
+            exp.select()
             .from_(_t("candidates", "k"))
             .join(prior(self.name("members"), "m"),
                   on=exp.EQ(this=col("member_id", "m"), expression=col("member_id", "k")),
@@ -224,37 +343,52 @@ class JourneyCompiler:
             .where(exp.not_(exp.In(this=col("member_id", "k"),
                                    query=exp.Subquery(this=exp.select("member_id")
                                                       .from_("still_open")))))
-            .where(allowed)
+            .where(self._eligible(last_exit, never))
+            .where(free)
         )
-        entry_tile = self.spec.entry_tile_id
-        query = (
-            exp.select("member_id",
-                       exp.alias_(exp.Cast(this=exp.Add(this=col("prev_seq"), expression=lit(1)),
-                                           to=dialect.INTEGER.copy()), "entry_seq"),
-                       exp.alias_(col("entry_at"), "entered_journey_at"),
-                       exp.alias_(lit(entry_tile), "tile_id"),
-                       exp.alias_(col("entry_at"), "entered_tile_at"), "entry_source")
-            .from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("r"))))
-            .where(exp.EQ(this=col("rn"), expression=lit(1)))
-            .with_("clock", as_=self.clock_cte())
-        )
-        audience = self.audience()
-        if audience is not None:
-            query = query.with_("audience", as_=audience)
-        is_profile = exp.Exists(this=exp.select("1").from_(ref("stg_profiles", "pp")).where(
-            exp.EQ(this=col("member_id", "pp"), expression=col("member_id", "cand"))))
-        candidates = [
-            exp.select("*").from_(exp.Subquery(
-                this=c.where(col("is_due", "c")),
-                alias=exp.TableAlias(this=exp.to_identifier("cand"))))
-            .where(is_profile.copy())
-            for c in self._candidates()]
-        query = (query.with_("candidates", as_=_union(candidates))
+        prev_seq = exp.func("coalesce", col("last_entry_seq", "m"), lit(0))
+        query = (self._admitted(ranked, prev_seq)
                  .with_("phase1_ended", as_=phase1_ended)
                  .with_("still_open", as_=still_open))
         return self.plan("admit", query, tables.ADMITTED, unique_key=(),
                          unique_combination=("member_id",),
                          description="Entries admitted this tick (phase 2, S3 and S16).")
+
+    def admit_next(self) -> ModelPlan:
+        """Members whose latest entry of this run ended, at a later clock of the run: a
+        clock after the one that admitted it, and not before the one that ended it."""
+        latest = (exp.select("member_id", exp.alias_(exp.func("max", col("entry_seq")), "seq"))
+                  .from_(ref(self.name("admit"))).group_by("member_id"))
+        after_admission = tick_of(col("tick_at", "a"), after=True)
+        state = (
+            exp.select(col("member_id", "s"), exp.alias_(col("entry_seq", "s"), "seq"),
+                       exp.alias_(col("entered_at", "s"), "exited_at"),
+                       exp.alias_(exp.Case().when(  # admitted at the run's last clock: done
+                           exp.Is(this=after_admission, expression=exp.Null()), exp.Null())
+                           .else_(later(after_admission.copy(), col("tick_at", "s"))),
+                           "free_at"))
+            .from_(ref(self.name("advance_new"), "s"))
+            .join(_t("latest", "l"), on=exp.and_(
+                exp.EQ(this=col("member_id", "l"), expression=col("member_id", "s")),
+                exp.EQ(this=col("seq", "l"), expression=col("entry_seq", "s"))))
+            .join(ref(self.name("admit"), "a"), on=exp.and_(
+                exp.EQ(this=col("member_id", "a"), expression=col("member_id", "s")),
+                exp.EQ(this=col("entry_seq", "a"), expression=col("entry_seq", "s"))))
+            .where(exp.and_(col("is_last", "s"), exp.Is(
+                this=col("exit_reason", "s"), expression=exp.Null()).not_()))
+        )
+        ranked = (
+            exp.select().from_(_t("candidates", "k"))
+            .join(_t("ended_in_run", "x"),
+                  on=exp.EQ(this=col("member_id", "x"), expression=col("member_id", "k")))
+            .where(exp.GTE(this=col("cand_at", "k"), expression=col("free_at", "x")))
+            .where(self._eligible(col("exited_at", "x"), exp.false()))
+        )
+        query = (self._admitted(ranked, col("seq", "x"))
+                 .with_("latest", as_=latest).with_("ended_in_run", as_=state))
+        return self.plan("admit_next", query, tables.ADMITTED,
+                         unique_combination=("member_id",),
+                         description="Re-entries at a later clock of a batch of clocks.")
 
     def _both_phases(self) -> exp.Query:
         cols = list(STEP_TYPES)
@@ -263,11 +397,11 @@ class JourneyCompiler:
 
     def steps(self) -> ModelPlan:
         cols = [col(c, "s") for c in ("member_id", "entry_seq", "tile_id", "tile_type",
-                                       "from_tile", "via", "entered_at", "exit_reason")]
-        query = self.with_clock(
+                                       "from_tile", "via", "entered_at", "exit_reason",
+                                       "tick_at")]
+        query = (
             exp.select(exp.alias_(lit(self.j), "journey_id"),
-                       exp.alias_(lit(self.spec.spec_version), "spec_version"),
-                       *cols[:2], *cols[2:], exp.alias_(col("run_at", "c"), "tick_at"))
+                       exp.alias_(lit(self.spec.spec_version), "spec_version"), *cols)
             .from_(exp.Subquery(this=self._both_phases(),
                                 alias=exp.TableAlias(this=exp.to_identifier("s")))))
         return self.plan("steps", query, tables.JOURNEY_STEPS, materialized="table",
@@ -283,8 +417,12 @@ class JourneyCompiler:
                 .join(ref("stg_profiles", "p"),
                       on=exp.EQ(this=col("member_id", "p"), expression=col("member_id", "s")),
                       join_type="left")
-                .join(_t("clock", "c"), join_type="cross")
                 .where(exp.EQ(this=col("tile_id", "s"), expression=lit(tile_id))))
+
+    def _at_step_tick(self, text: str) -> exp.Expression:
+        """A payload value, evaluated on the profile at the clock of the step's tick."""
+        return at_clock(profile_expression(text, self.columns, boolean=False),
+                        col("tick_at", "s"))
 
     def actions(self) -> ModelPlan:
         parts: list[exp.Query] = []
@@ -296,18 +434,16 @@ class JourneyCompiler:
             else:
                 continue
             payload = dialect.json_object([
-                (var, profile_expression(text, self.columns, boolean=False))
-                for var, text in values.items()])
+                (var, self._at_step_tick(text)) for var, text in values.items()])
             parts.append(self._tile_rows(tile_id).select(
                 exp.alias_(self._action_id(), "action_id"), exp.alias_(lit(self.j), "journey_id"),
                 col("member_id", "s"), col("entry_seq", "s"), col("tile_id", "s"),
                 col("tile_type", "s"), exp.alias_(lit(tile.destination), "destination"),
                 exp.alias_(lit(action), "action"), exp.alias_(template, "template"),
                 exp.alias_(payload, "payload"), exp.alias_(col("entered_at", "s"), "due_at"),
-                exp.alias_(col("run_at", "c"), "tick_at")))
+                col("tick_at", "s")))
         query = _union(parts) if parts else ModelPlan(
             "x", "", "", "view", exp.select("1"), tables.DUE_ACTIONS).empty_query()
-        query = query.with_("clock", as_=self.clock_cte()) if parts else query
         return self.plan("actions", query, tables.DUE_ACTIONS, materialized="table",
                          unique_combination=("action_id",),
                          description="Actions due this tick (S12): rows of due_actions.")
@@ -318,25 +454,22 @@ class JourneyCompiler:
             if not isinstance(tile, UpdateProfileTile):
                 continue
             for column, text in tile.set_.items():
-                value = exp.Cast(this=profile_expression(text, self.columns, boolean=False),
-                                 to=dialect.VARCHAR.copy())
+                value = exp.Cast(this=self._at_step_tick(text), to=dialect.VARCHAR.copy())
                 parts.append(self._tile_rows(tile_id).select(
                     exp.alias_(self._action_id(), "action_id"),
                     exp.alias_(lit(self.j), "journey_id"), col("member_id", "s"),
                     col("entry_seq", "s"), col("tile_id", "s"),
                     exp.alias_(lit(column), "column_name"), exp.alias_(value, "value"),
-                    exp.alias_(col("entered_at", "s"), "updated_at"),
-                    exp.alias_(col("run_at", "c"), "tick_at")))
+                    exp.alias_(col("entered_at", "s"), "updated_at"), col("tick_at", "s")))
         empty = ModelPlan("x", "", "", "view", exp.select("1"), tables.PROFILE_UPDATES)
-        query = _union(parts).with_("clock", as_=self.clock_cte()) if parts \
-            else empty.empty_query()
+        query = _union(parts) if parts else empty.empty_query()
         return self.plan("profile_updates", query, tables.PROFILE_UPDATES, materialized="table",
                          unique_combination=("action_id", "column_name"),
                          description="Profile columns set this tick by update_profile tiles.")
 
     def ended(self) -> ModelPlan:
         done = exp.EQ(this=col("exit_reason", "s"), expression=lit("completed"))
-        query = self.with_clock(
+        query = (
             exp.select(
                 exp.alias_(lit(self.j), "journey_id"), col("member_id", "s"),
                 col("entry_seq", "s"),
@@ -347,7 +480,7 @@ class JourneyCompiler:
                 exp.alias_(exp.If(this=done.copy(), true=col("entered_at", "s"),
                                   false=col("from_entered_at", "s")), "entered_tile_at"),
                 col("entered_journey_at", "s"), exp.alias_(col("entered_at", "s"), "exited_at"),
-                col("exit_reason", "s"), exp.alias_(col("run_at", "c"), "updated_tick_at"))
+                col("exit_reason", "s"), exp.alias_(col("tick_at", "s"), "updated_tick_at"))
             .from_(exp.Subquery(this=self._both_phases(),
                                 alias=exp.TableAlias(this=exp.to_identifier("s"))))
             .where(exp.and_(col("is_last", "s"), exp.Is(this=col("exit_reason", "s"),
@@ -367,35 +500,37 @@ class JourneyCompiler:
             exp.select(col("member_id", "s"), col("entry_seq", "s"),
                        col("entered_journey_at", "s"), col("tile_id", "s"),
                        exp.alias_(col("entered_at", "s"), "entered_tile_at"),
-                       exp.alias_(col("run_at", "c"), "updated_tick_at"))
+                       exp.alias_(col("tick_at", "s"), "updated_tick_at"))
             .from_(exp.Subquery(this=self._both_phases(),
                                 alias=exp.TableAlias(this=exp.to_identifier("s"))))
-            .join(_t("clock", "c"), join_type="cross")
             .where(exp.and_(col("is_last", "s"), exp.Is(this=col("exit_reason", "s"),
                                                          expression=exp.Null()))))
-        query = exp.union(untouched, active, distinct=False).with_("clock", as_=self.clock_cte())
+        query = exp.union(untouched, active, distinct=False)
         return self.plan("open", query, tables.OPEN_ENTRIES,
                          unique_combination=("member_id",),
                          description="Open entries after this tick: one per member at most.")
 
     def members(self) -> ModelPlan:
         touched = _union([
-            exp.select("member_id", "entry_seq", "exited_at").from_(ref(self.name("ended"))),
+            exp.select("member_id", "entry_seq", "exited_at",
+                       exp.alias_(col("updated_tick_at"), "tick_at"))
+            .from_(ref(self.name("ended"))),
             exp.select("member_id", "entry_seq",
-                       exp.alias_(dialect.typed_null("timestamp"), "exited_at"))
+                       exp.alias_(dialect.typed_null("timestamp"), "exited_at"), "tick_at")
             .from_(ref(self.name("admit")))])
         agg = (exp.select("member_id", exp.alias_(exp.func("max", col("entry_seq")), "seq"),
-                          exp.alias_(exp.func("max", col("exited_at")), "exited_at"))
+                          exp.alias_(exp.func("max", col("exited_at")), "exited_at"),
+                          exp.alias_(exp.func("max", col("tick_at")), "tick_at"))
                .from_(exp.Subquery(this=touched, alias=exp.TableAlias(
                    this=exp.to_identifier("t")))).group_by("member_id"))
-        query = self.with_clock(
+        query = (
             exp.select(col("member_id", "a"),
                        exp.alias_(exp.Greatest(this=col("seq", "a"), expressions=[
                            exp.func("coalesce", col("last_entry_seq", "m"), lit(0))]),
                            "last_entry_seq"),
                        exp.alias_(exp.func("coalesce", col("exited_at", "a"),
                                            col("last_exited_at", "m")), "last_exited_at"),
-                       exp.alias_(col("run_at", "c"), "updated_tick_at"))
+                       exp.alias_(col("tick_at", "a"), "updated_tick_at"))
             .from_(exp.Subquery(this=agg, alias=exp.TableAlias(this=exp.to_identifier("a"))))
             .join(prior(self.name("members"), "m"),
                   on=exp.EQ(this=col("member_id", "m"), expression=col("member_id", "a")),
@@ -405,24 +540,24 @@ class JourneyCompiler:
                          description="Every member who ever entered, for re-entry rules (S16).")
 
     def tick(self) -> ModelPlan:
-        def count(model: str, where: exp.Expression | None = None) -> exp.Expression:
-            q = exp.select(exp.func("count", exp.Star())).from_(ref(self.name(model)))
-            return exp.Subquery(this=q.where(where) if where is not None else q)
+        def count(model: str, where: exp.Expression | None = None,
+                  tick: str = "tick_at") -> exp.Expression:
+            at_clock = exp.EQ(this=col(tick, "x"), expression=col("run_at", "k"))
+            q = (exp.select(exp.func("count", exp.Star())).from_(ref(self.name(model), "x"))
+                 .where(exp.and_(at_clock, where) if where is not None else at_clock))
+            return exp.Subquery(this=q)
 
-        advanced = exp.and_(exp.NEQ(this=col("via"), expression=lit("entry")),
-                            exp.NEQ(this=col("tile_id"), expression=lit("_exit")))
+        advanced = exp.and_(exp.NEQ(this=col("via", "x"), expression=lit("entry")),
+                            exp.NEQ(this=col("tile_id", "x"), expression=lit("_exit")))
         query = (exp.select(exp.alias_(lit(self.j), "journey_id"),
-                            exp.alias_(col("run_at", "c"), "tick_at"),
+                            exp.alias_(col("run_at", "k"), "tick_at"),
                             exp.alias_(count("admit"), "entered"),
                             exp.alias_(count("steps", advanced), "advanced"),
-                            exp.alias_(count("ended"), "exited"),
+                            exp.alias_(count("ended", tick="updated_tick_at"), "exited"),
                             exp.alias_(count("actions"), "actions"),
                             exp.alias_(dialect.typed_null("bigint"), "duration_ms"))
-                 .from_(_t("clock", "c")).where(col("is_due", "c"))
-                 .with_("clock", as_=self.clock_cte()))
+                 .from_(_t("clocks", "k"))
+                 .with_("clocks", as_=self.clocks()))
         return self.plan("tick", query, tables.JOURNEY_TICKS, materialized="view",
-                         description="This tick's row of journey_ticks (none when not due).")
+                         description="A row of journey_ticks per due clock of the run.")
 
-
-def has_audience_exit(spec: JourneySpec) -> bool:
-    return any(isinstance(c, AudienceExit) for c in spec.exit_criteria)

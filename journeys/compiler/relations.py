@@ -70,3 +70,17 @@ def placeholder(table: exp.Table) -> tuple[str, str] | None:
 def run_at_literal() -> exp.Expression:
     """The tick clock as it enters SQL: a token replaced by a dbt var or a literal."""
     return exp.Cast(this=exp.Literal.string(RUN_AT_TOKEN), to=exp.DataType.build("timestamp"))
+
+
+def clock_input() -> exp.Select:
+    """The clocks of a run, ``select <clock> as run_at``: one row under dbt (the ``run_at``
+    var); the in-process executor swaps in a table of every clock of a batch."""
+    return exp.select(exp.alias_(run_at_literal(), "run_at"))
+
+
+def is_clock_input(node: exp.Expression) -> bool:
+    """Whether ``node`` is the select :func:`clock_input` built."""
+    return (isinstance(node, exp.Select) and not node.args.get("from_")
+            and len(node.expressions) == 1
+            and node.expressions[0].find(exp.Literal) is not None
+            and node.expressions[0].find(exp.Literal).this == RUN_AT_TOKEN)

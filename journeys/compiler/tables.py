@@ -38,10 +38,12 @@ MEMBERS = (
 )
 
 CLOCK = (
-    C("run_at", "timestamp", "The tick clock T.", not_null=True),
-    C("prev_tick_at", "timestamp", "Clock of the journey's previous tick (null before the first)."),
+    C("run_at", "timestamp", "A tick clock T (one row per clock of the run; dbt runs one).",
+      not_null=True),
+    C("prev_tick_at", "timestamp", "Clock of the tick before T (null before the first)."),
+    C("prior_tick_at", "timestamp", "Clock of the journey's last tick before this run."),
     C("activated_at", "timestamp", "Clock of the journey's first tick (S3).", not_null=True),
-    C("is_due", "boolean", "Whether T is after the previous tick (S1).", not_null=True),
+    C("is_due", "boolean", "Whether T is after the journey's last tick (S1).", not_null=True),
 )
 
 ADMITTED = (
@@ -51,6 +53,7 @@ ADMITTED = (
     C("entered_tile_at", "timestamp", "Same as entered_journey_at.", not_null=True),
     C("entry_source", "varchar", "What admitted the member.", not_null=True,
       accepted_values=("event", "sub_journey", "manual", "audience")),
+    C("tick_at", "timestamp", "Clock of the tick that admitted the entry.", not_null=True),
 )
 
 JOURNEY_STEPS = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from journeys.compiler import dialect
-from journeys.compiler.bindings import event_condition, profile_condition
+from journeys.compiler.bindings import at_clock, event_condition, profile_condition
 from journeys.compiler.graph import event_tiles, max_moves, split_ranges
 from journeys.compiler.relations import ref
 from journeys.spec.durations import duration_seconds
@@ -35,13 +35,14 @@ from journeys.spec.models import (
 KEY = ("member_id", "entry_seq")
 STEP_COLUMNS = (
     "member_id", "entry_seq", "entered_journey_at", "step_no", "tile_id", "tile_type",
-    "from_tile", "from_entered_at", "via", "entered_at", "exit_reason", "is_last",
+    "from_tile", "from_entered_at", "via", "entered_at", "exit_reason", "is_last", "tick_at",
 )
 STEP_TYPES = {
     "member_id": "varchar", "entry_seq": "integer", "entered_journey_at": "timestamp",
     "step_no": "integer", "tile_id": "varchar", "tile_type": "varchar",
     "from_tile": "varchar", "from_entered_at": "timestamp", "via": "varchar",
     "entered_at": "timestamp", "exit_reason": "varchar", "is_last": "boolean",
+    "tick_at": "timestamp",
 }
 MANUAL_PRIORITY = 999
 
@@ -52,6 +53,29 @@ def col(name: str, table: str | None = None) -> exp.Column:
 
 def lit(value: str | int) -> exp.Expression:
     return exp.Literal.string(value) if isinstance(value, str) else exp.Literal.number(value)
+
+
+def clocks_cte(clock_model: str) -> exp.Query:
+    """The due clocks of a run (one under dbt, a batch in-process), for :func:`tick_of`."""
+    return (exp.select("run_at").from_(ref(clock_model))
+            .where(exp.column("is_due")))
+
+
+def tick_of(at: exp.Expression, after: bool = False) -> exp.Expression:
+    """The clock of the tick that sees a time: the first due clock ``>= at`` (``> at`` with
+    ``after``). Ticks run one after another, so a step or event at ``at`` is taken by the
+    first tick whose clock has reached it (docs/semantics.md §9)."""
+    k = col("run_at", "k")
+    cmp = exp.GT(this=k, expression=at) if after else exp.GTE(this=k, expression=at)
+    return exp.Subquery(this=exp.select(exp.func("min", k.copy())).from_(
+        exp.Table(this=exp.to_identifier("clocks"),
+                  alias=exp.TableAlias(this=exp.to_identifier("k")))).where(cmp))
+
+
+def later(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    """The later of two timestamps; ``b`` when ``a`` is null (GREATEST's null rule differs
+    between engines, so it is not used)."""
+    return exp.Case().when(exp.GT(this=a, expression=b), a.copy()).else_(b.copy())
 
 
 def case_on_tile(tile_col: exp.Expression, branches: dict[str, exp.Expression],
@@ -73,10 +97,10 @@ class WalkBuilder:
     """Builds the advance query of one journey for one phase."""
 
     def __init__(self, spec: JourneySpec, profile_columns: frozenset[str],
-                 audience: exp.Query | None, *, new_entries: bool) -> None:
+                 audience_at: exp.Query | None, *, new_entries: bool) -> None:
         self.spec = spec
         self.columns = profile_columns
-        self.audience = audience
+        self.audience_at = audience_at
         self.new = new_entries
         self.ev_tiles = event_tiles(spec)
         self.matchers = self._matchers()
@@ -128,6 +152,7 @@ class WalkBuilder:
         """Columns fixed for the tick: time zone, branch conditions, split buckets."""
         out: dict[str, exp.Expression] = {
             "tz": exp.func("coalesce", col("valid_timezone", "p"), lit(self.spec.timezone)),
+            "adm_at": col("adm_at", "e"),
         }
         for tile_id, tile in self.spec.tiles.items():
             if isinstance(tile, BranchTile) and tile.kind == "condition":
@@ -146,6 +171,8 @@ class WalkBuilder:
                             alias=exp.TableAlias(this=exp.to_identifier("e")))
         clock = exp.Table(this=exp.to_identifier("clock"),
                           alias=exp.TableAlias(this=exp.to_identifier("c")))
+        clocks = exp.Table(this=exp.to_identifier("clocks"),
+                           alias=exp.TableAlias(this=exp.to_identifier("k")))
         pieces: list[exp.Query] = []
 
         def first_event(matcher: str, prio: int, reason: str) -> exp.Query:
@@ -168,27 +195,35 @@ class WalkBuilder:
                 assert self.spec.goal is not None
                 if self.spec.goal.event is not None:
                     pieces.append(first_event("m_goal", prio, "goal"))
-                else:
-                    cond = profile_condition(self.spec.goal.where, self.columns)
+                else:  # checked at every clock the entry is open at (§3)
+                    cond = at_clock(profile_condition(self.spec.goal.where, self.columns),
+                                    col("run_at", "k"))
                     pieces.append(
-                        exp.select(*e_key, exp.alias_(col("run_at", "c"), "at"),
+                        exp.select(*e_key, exp.alias_(exp.func("min", col("run_at", "k")), "at"),
                                    exp.alias_(lit(prio), "prio"), exp.alias_(lit("goal"), "reason"))
-                        .from_(entries.copy()).join(clock.copy(), join_type="cross")
+                        .from_(entries.copy()).join(clocks.copy(), join_type="cross")
                         .join(ref("stg_profiles", "p"), on=exp.EQ(
                             this=col("member_id", "p"), expression=col("member_id", "e")))
-                        .where(cond))
+                        .where(exp.and_(cond, exp.GTE(this=col("run_at", "k"),
+                                                      expression=col("adm_at", "e"))))
+                        .group_by(*[c.copy() for c in e_key]))
             elif isinstance(crit, EventExit):
                 pieces.append(first_event(f"m_exit_{prio - 1}", prio, "event"))
             elif isinstance(crit, AudienceExit):
-                assert self.audience is not None
-                in_audience = exp.select("member_id").from_("audience")
+                assert self.audience_at is not None
+                in_audience = exp.Exists(this=exp.select("1").from_(exp.Table(
+                    this=exp.to_identifier("audience_at"),
+                    alias=exp.TableAlias(this=exp.to_identifier("a")))).where(exp.and_(
+                        exp.EQ(this=col("member_id", "a"), expression=col("member_id", "e")),
+                        exp.EQ(this=col("run_at", "a"), expression=col("run_at", "k")))))
                 pieces.append(
-                    exp.select(*e_key, exp.alias_(col("run_at", "c"), "at"),
+                    exp.select(*e_key, exp.alias_(exp.func("min", col("run_at", "k")), "at"),
                                exp.alias_(lit(prio), "prio"),
                                exp.alias_(lit("audience_exit"), "reason"))
-                    .from_(entries.copy()).join(clock.copy(), join_type="cross")
-                    .where(exp.not_(exp.In(this=col("member_id", "e"),
-                                           query=exp.Subquery(this=in_audience)))))
+                    .from_(entries.copy()).join(clocks.copy(), join_type="cross")
+                    .where(exp.and_(exp.not_(in_audience), exp.GTE(
+                        this=col("run_at", "k"), expression=col("adm_at", "e"))))
+                    .group_by(*[c.copy() for c in e_key]))
             elif isinstance(crit, TimeoutExit):
                 at = dialect.add_seconds(col("entered_journey_at", "e"),
                                          duration_seconds(crit.timeout))
@@ -370,13 +405,15 @@ class WalkBuilder:
 
     # --- assembly -----------------------------------------------------------------------
 
-    def build(self, entries: exp.Query) -> exp.Query:
+    def build(self, entries: exp.Query, clock: exp.Query, clocks: exp.Query) -> exp.Query:
         """The advance query over ``entries`` (member_id, entry_seq, entered_journey_at,
-        tile_id, entered_tile_at): one row per step taken this tick (STEP_COLUMNS)."""
-        clock = exp.select("*").from_(ref(f"{self.spec.id}__clock"))
-        ctes: list[tuple[str, exp.Query]] = [("clock", clock), ("entries", entries)]
-        if self.audience is not None:
-            ctes.append(("audience", self.audience))
+        tile_id, entered_tile_at, adm_at: the clock that admitted it): one row per step
+        taken this run (STEP_COLUMNS), up to the last clock, each labelled with the clock
+        of the tick that takes it."""
+        ctes: list[tuple[str, exp.Query]] = [("clock", clock), ("clocks", clocks),
+                                             ("entries", entries)]
+        if self.audience_at is not None and has_audience_exit(self.spec):
+            ctes.append(("audience_at", self.audience_at))
         if self.matchers:
             ctes.append(("ev", self._events_cte()))
         criteria = self._criteria()
@@ -407,20 +444,21 @@ class WalkBuilder:
         ).from_("positions")
         ctes.append(("last_position", last))
         moved = positions if self.new else positions[1:]
-        step_cols = [c for c in STEP_COLUMNS if c != "is_last"]
+        step_cols = [c for c in STEP_COLUMNS if c not in ("is_last", "tick_at")]
         parts: list[exp.Query] = []
         for name in moved:
             completed = exp.If(this=exp.EQ(this=col("tile_type"), expression=lit("exit")),
                                true=lit("completed"), false=dialect.typed_null("varchar"))
             parts.append(exp.select(*[col(c) for c in step_cols if c != "exit_reason"],
-                                    exp.alias_(completed, "exit_reason")).from_(name))
+                                    exp.alias_(completed, "exit_reason"), col("adm_at"))
+                         .from_(name))
         exit_row = exp.select(
             "member_id", "entry_seq", "entered_journey_at", exp.alias_(lit(10000), "step_no"),
             exp.alias_(lit("_exit"), "tile_id"), exp.alias_(lit("exit"), "tile_type"),
             exp.alias_(col("tile_id"), "from_tile"), exp.alias_(col("entered_at"),
                                                                "from_entered_at"),
             exp.alias_(lit("exit_criteria"), "via"), exp.alias_(col("exit_at"), "entered_at"),
-            exp.alias_(col("x_reason"), "exit_reason"),
+            exp.alias_(col("x_reason"), "exit_reason"), col("adm_at"),
         ).from_("last_position").where(exp.and_(
             exp.EQ(this=col("rn"), expression=lit(1)),
             exp.Is(this=col("exit_at"), expression=exp.Null()).not_(),
@@ -434,8 +472,11 @@ class WalkBuilder:
             this=exp.RowNumber(), partition_by=[col("member_id"), col("entry_seq")],
             order=exp.Order(expressions=[exp.Ordered(this=col("step_no"), desc=True)])),
             expression=lit(1))
-        final = exp.select(*[col(c) for c in step_cols], exp.alias_(is_last, "is_last")) \
-            .from_("steps")
+        ctes.append(("labelled", exp.select("*", exp.alias_(tick_of(col("entered_at")), "lbl"))
+                     .from_("steps")))
+        final = exp.select(*[col(c) for c in step_cols], exp.alias_(is_last, "is_last"),
+                           exp.alias_(later(col("adm_at"), col("lbl")), "tick_at")) \
+            .from_("labelled")
         for name, query in ctes:
             final = final.with_(name, as_=query)
         return final
@@ -515,6 +556,10 @@ class WalkBuilder:
                             alias=exp.TableAlias(this=exp.to_identifier("c"))), join_type="cross")
             .where(due)
         )
+
+
+def has_audience_exit(spec: JourneySpec) -> bool:
+    return any(isinstance(c, AudienceExit) for c in spec.exit_criteria)
 
 
 def _union_all(names: list[str], columns: list[str]) -> exp.Query:

@@ -1,9 +1,15 @@
-"""Runs compiled model plans directly on a DuckDB connection, one transaction per tick.
+"""Runs compiled model plans directly on a DuckDB connection, one transaction per run.
 
 dbt costs seconds of start-up per invocation; a backtest of 720 hourly ticks cannot pay
 that each time. This executor runs the very same plans dbt runs (same trees, same
 materializations: table, view, incremental delete+insert), in-process and atomically: a
-tick that fails is rolled back whole. A test checks it gives the same tables as dbt.
+run that fails is rolled back whole. A test checks it gives the same tables as dbt.
+
+A run may hold several clocks (a batch): the plans then compute every tick of the batch at
+once, each row labelled with the clock of the tick that would have written it, and the
+result equals running the ticks one by one (docs/semantics.md §9; a test checks it). A
+large query costs tens of milliseconds to plan whatever its input, so a month of hourly
+ticks runs in batches, not 720 times over.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ import duckdb
 from sqlglot import exp
 
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import RUN_AT_TOKEN, SOURCE_SCHEMA, placeholder
+from journeys.compiler.relations import SOURCE_SCHEMA, is_clock_input, placeholder
 
+CLOCKS = "__journeys_clocks"
+"""Temporary table of the clocks of the current run (the compiled clock input)."""
 INPUT_DDL = {
     "manual_entries": "journey_id varchar, member_id varchar, requested_at timestamp",
     "manual_removals": "journey_id varchar, member_id varchar, requested_at timestamp",
@@ -26,9 +34,10 @@ INPUT_DDL = {
 
 @dataclass(frozen=True)
 class TickTiming:
-    """How long a tick took, in total and per model (for profiling and journey_ticks)."""
+    """How long a run took, in total and per model (for profiling and journey_ticks)."""
 
     run_at: datetime
+    """The run's last clock."""
     total_ms: int
     per_model_ms: dict[str, float]
 
@@ -42,14 +51,19 @@ def ensure_inputs(con: duckdb.DuckDBPyConnection) -> None:
 class InProcessEngine:
     """Executes plans against one DuckDB connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, plans: list[ModelPlan]) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, plans: list[ModelPlan],
+                 generations: dict[str, tuple[ModelPlan, ModelPlan]] | None = None) -> None:
         self.con = con
         self.plans = plans
+        self.generations = {f"{j}__advance_new": pair for j, pair in (generations or {}).items()}
         self.by_name = {p.name: p for p in plans}
+        for pair in self.generations.values():
+            self.by_name.update({p.name: p for p in pair})
         self._cache: dict[tuple, str] = {}
         self._known: set[tuple[str, str]] = set()
         self._kinds: dict[str, str] = {}
         con.execute("set TimeZone = 'UTC'")
+        con.execute(f"create temp table if not exists {CLOCKS} (run_at timestamp)")
         ensure_inputs(con)
         for schema in sorted({p.schema for p in plans}):
             con.execute(f"create schema if not exists {schema}")
@@ -75,8 +89,8 @@ class InProcessEngine:
                 "(`journeys run` does) before simulating in-process")
         return exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(row[0]))
 
-    def render(self, plan: ModelPlan, run_at: datetime) -> str:
-        """The plan's query as DuckDB SQL with real tables and the tick clock.
+    def render(self, plan: ModelPlan) -> str:
+        """The plan's query as DuckDB SQL with real tables; the clocks come from a table.
 
         Rendering a tree costs more than running a small tick, so the SQL is cached; it only
         changes when a prior table comes into existence (after the first tick).
@@ -86,11 +100,13 @@ class InProcessEngine:
         key = (plan.name, priors)
         if key not in self._cache:
             self._cache[key] = self._render(plan)
-        return self._cache[key].replace(RUN_AT_TOKEN, run_at.strftime("%Y-%m-%d %H:%M:%S.%f"))
+        return self._cache[key]
 
     def _render(self, plan: ModelPlan) -> str:
 
         def resolve(node: exp.Expression) -> exp.Expression:
+            if is_clock_input(node):
+                return exp.select("run_at").from_(CLOCKS)
             if not isinstance(node, exp.Table):
                 return node
             found = placeholder(node)
@@ -153,23 +169,53 @@ class InProcessEngine:
 
     def tick(self, run_at: datetime) -> TickTiming:
         """One tick of every journey at ``run_at``, all or nothing."""
+        return self.run([run_at])
+
+    def run(self, clocks: list[datetime]) -> TickTiming:
+        """The ticks at ``clocks`` (ascending) of every journey, as one batch: all or
+        nothing. Each tick's ``journey_ticks.duration_ms`` is its share of the batch."""
+        clocks = sorted(set(clocks))
         started = time.perf_counter()
         per_model: dict[str, float] = {}
         self.con.execute("begin transaction")
         try:
+            self.con.execute(f"delete from {CLOCKS}")
+            self.con.executemany(f"insert into {CLOCKS} values (?)", [[c] for c in clocks])
             for plan in self.plans:
-                t0 = time.perf_counter()
-                if plan.empty_unless and self._is_empty(plan.empty_unless):
-                    self._materialize(plan, plan.empty_query().sql(dialect="duckdb"))
-                else:
-                    self._materialize(plan, self.render(plan, run_at))
-                per_model[plan.name] = (time.perf_counter() - t0) * 1000
+                self._run_plan(plan, per_model)
+                if len(clocks) > 1 and plan.name in self.generations:
+                    self._generations(plan.name, *self.generations[plan.name], per_model)
             total = int((time.perf_counter() - started) * 1000)
             self.con.execute(
-                "update journeys.journey_ticks set duration_ms = ? "
-                "where tick_at = ? and duration_ms is null", [total, run_at])
+                "update journeys.journey_ticks set duration_ms = ? where tick_at >= ? and "
+                "tick_at <= ? and duration_ms is null",
+                [total // len(clocks), clocks[0], clocks[-1]])
             self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")
             raise
-        return TickTiming(run_at=run_at, total_ms=total, per_model_ms=per_model)
+        return TickTiming(run_at=clocks[-1], total_ms=total, per_model_ms=per_model)
+
+    def _run_plan(self, plan: ModelPlan, per_model: dict[str, float]) -> None:
+        t0 = time.perf_counter()
+        if plan.empty_unless and self._is_empty(plan.empty_unless):
+            self._materialize(plan, plan.empty_query().sql(dialect="duckdb"))
+        else:
+            self._materialize(plan, self.render(plan))
+        per_model[plan.name] = per_model.get(plan.name, 0.0) + (time.perf_counter() - t0) * 1000
+
+    def _generations(self, advance_new: str, admit_next: ModelPlan, advance_next: ModelPlan,
+                     per_model: dict[str, float]) -> None:
+        """Re-entries within a batch: admit and advance again until nobody is admitted,
+        appending each round to ``admit`` and ``advance_new`` (what the outputs read)."""
+        admit = self.by_name[advance_new.replace("__advance_new", "__admit")]
+        new = self.by_name[advance_new]
+        while True:
+            self._run_plan(admit_next, per_model)
+            if self._is_empty(admit_next.name):
+                return
+            self._run_plan(advance_next, per_model)
+            for target, source in ((admit, admit_next), (new, advance_next)):
+                cols = ", ".join(c.name for c in target.columns)
+                self.con.execute(f"insert into {target.schema}.{target.name} ({cols}) "
+                                 f"select {cols} from {source.schema}.{source.name}")

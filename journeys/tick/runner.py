@@ -22,6 +22,8 @@ from journeys.tick.dbt_runner import run_dbt
 from journeys.tick.inprocess import InProcessEngine, ensure_inputs
 
 Engine = Literal["dbt", "inprocess"]
+DEFAULT_BATCH = 24
+"""Clocks per in-process run in `journeys simulate` (a day of hourly ticks)."""
 TICK_COLUMNS = ("journey_id", "tick_at", "entered", "advanced", "exited", "actions",
                 "duration_ms")
 
@@ -115,28 +117,44 @@ def run_tick(settings: Settings, project: CompiledProject, run_at: datetime,
                       skipped=_skipped(before, journeys, run_at), elapsed_ms=elapsed)
 
 
+def batches(clocks: list[datetime], size: int) -> list[list[datetime]]:
+    """Consecutive clocks in runs of at most ``size``.
+
+    Example:
+        >>> [len(b) for b in batches([datetime(2026, 1, d) for d in range(1, 6)], 2)]
+        [2, 2, 1]
+    """
+    ordered = sorted(set(clocks))
+    return [ordered[i:i + size] for i in range(0, len(ordered), max(size, 1))]
+
+
 def simulate_on(con: duckdb.DuckDBPyConnection, project: CompiledProject,
                 clocks: list[datetime],
-                progress: Callable[[TickReport], None] | None = None) -> list[TickReport]:
-    """Consecutive in-process ticks on an open connection."""
-    engine = InProcessEngine(con, project.plans)
+                progress: Callable[[TickReport], None] | None = None,
+                batch: int = DEFAULT_BATCH) -> list[TickReport]:
+    """Consecutive in-process ticks on an open connection, ``batch`` clocks per run when
+    the project allows it (the same tables as one by one; docs/semantics.md §9)."""
+    engine = InProcessEngine(con, project.plans, project.generations)
     journeys = sorted(project.validation.specs)
     reports = []
-    for run_at in clocks:
+    for run in batches(clocks, batch if project.batchable else 1):
         before = last_ticks(con)
-        timing = engine.tick(run_at)
-        report = TickReport(run_at=run_at, engine="inprocess", ticked=_tick_rows(con, run_at),
-                            skipped=_skipped(before, journeys, run_at),
-                            elapsed_ms=timing.total_ms)
-        reports.append(report)
-        if progress:
-            progress(report)
+        timing = engine.run(run)
+        for run_at in run:
+            report = TickReport(run_at=run_at, engine="inprocess",
+                                ticked=_tick_rows(con, run_at),
+                                skipped=_skipped(before, journeys, run_at),
+                                elapsed_ms=timing.total_ms // len(run))
+            reports.append(report)
+            if progress:
+                progress(report)
     return reports
 
 
 def simulate(settings: Settings, project: CompiledProject, clocks: list[datetime],
              engine: Engine = "inprocess",
-             progress: Callable[[TickReport], None] | None = None) -> list[TickReport]:
+             progress: Callable[[TickReport], None] | None = None,
+             batch: int = DEFAULT_BATCH) -> list[TickReport]:
     """`journeys simulate`: ticks one after another, in-process unless dbt is asked for."""
     check_warehouse(settings)
     if engine == "dbt":
@@ -149,6 +167,6 @@ def simulate(settings: Settings, project: CompiledProject, clocks: list[datetime
         return reports
     con = duckdb.connect(str(settings.warehouse))
     try:
-        return simulate_on(con, project, clocks, progress)
+        return simulate_on(con, project, clocks, progress, batch)
     finally:
         con.close()

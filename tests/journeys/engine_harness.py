@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from journeys.compiler import compile_plans
+from journeys.compiler import batchable, compile_generations, compile_plans
 from journeys.spec.models import JourneySpec
 from journeys.spec.yaml_loader import load_yaml
 from journeys.tick.inprocess import InProcessEngine
@@ -102,12 +102,23 @@ class Engine:
         self.con = con or duckdb.connect()
         world.load(self.con)
         by_id = {s.id: s for s in specs}
-        self.plans = compile_plans(by_id, frozenset(world.profile_columns()))
-        self.engine = InProcessEngine(self.con, self.plans)
+        columns = frozenset(world.profile_columns())
+        self.plans = compile_plans(by_id, columns)
+        self.batchable = batchable(by_id, columns)
+        self.engine = InProcessEngine(self.con, self.plans, compile_generations(by_id, columns))
 
     def tick(self, *clocks: datetime) -> Engine:
         for clock in clocks:
             self.engine.tick(clock)
+        return self
+
+    def run(self, *batches: Sequence[datetime]) -> Engine:
+        """Ticks in batches of clocks, one run each (one by one if not batchable)."""
+        for batch in batches:
+            if self.batchable:
+                self.engine.run(list(batch))
+            else:
+                self.tick(*batch)
         return self
 
     def rows(self, table: str, order: str) -> list[dict]:

@@ -3,13 +3,23 @@
 
 WITH clock AS (
   SELECT
-    *
+    COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
+    MAX(prior_tick_at) AS prev_tick_at,
+    MAX(activated_at) AS activated_at,
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
   FROM {{ ref('event_upsell__clock') }}
-), audience AS (
+), clocks AS (
   SELECT
-    p.member_id
+    run_at
+  FROM {{ ref('event_upsell__clock') }}
+  WHERE
+    is_due
+), audience_at AS (
+  SELECT
+    p.member_id,
+    k.run_at
   FROM {{ ref('stg_profiles') }} AS p
-  CROSS JOIN clock AS c
+  CROSS JOIN clocks AS k
   WHERE
     COALESCE((
       "p"."plan" = 'free'
@@ -22,7 +32,14 @@ WITH clock AS (
       q.member_id AS member_id,
       q.requested_at AS entry_at,
       3 AS src_prio,
-      'manual' AS entry_source
+      'manual' AS entry_source,
+      (
+        SELECT
+          MIN(k.run_at)
+        FROM clocks AS k
+        WHERE
+          k.run_at >= q.requested_at
+      ) AS cand_at
     FROM {{ ref('stg_manual_entries') }} AS q
     CROSS JOIN clock AS c
     WHERE
@@ -51,10 +68,11 @@ WITH clock AS (
   FROM (
     SELECT
       a.member_id AS member_id,
-      c.run_at AS entry_at,
+      a.run_at AS entry_at,
       4 AS src_prio,
-      'audience' AS entry_source
-    FROM audience AS a
+      'audience' AS entry_source,
+      a.run_at AS cand_at
+    FROM audience_at AS a
     CROSS JOIN clock AS c
     WHERE
       c.is_due
@@ -70,7 +88,8 @@ WITH clock AS (
 ), phase1_ended AS (
   SELECT
     member_id,
-    MAX(entered_at) AS exited_at
+    MAX(entered_at) AS exited_at,
+    MAX(tick_at) AS ended_tick_at
   FROM {{ ref('event_upsell__advance_open') }}
   WHERE
     is_last AND NOT exit_reason IS NULL
@@ -93,26 +112,33 @@ SELECT
   entry_at AS entered_journey_at,
   'start' AS tile_id,
   entry_at AS entered_tile_at,
-  entry_source
+  entry_source,
+  cand_at AS tick_at
 FROM (
   SELECT
     k.member_id,
     k.entry_at,
     k.entry_source,
+    k.cand_at,
     COALESCE(m.last_entry_seq, 0) AS prev_seq,
-    ROW_NUMBER() OVER (PARTITION BY k.member_id ORDER BY k.entry_at, k.src_prio) AS rn
+    ROW_NUMBER() OVER (PARTITION BY k.member_id ORDER BY k.cand_at, k.entry_at, k.src_prio) AS rn
   FROM candidates AS k
   LEFT JOIN {{ journeys_prior('event_upsell__members') }} AS m
     ON m.member_id = k.member_id
   LEFT JOIN phase1_ended AS x
     ON x.member_id = k.member_id
   WHERE
-    NOT k.member_id IN (
-      SELECT
-        member_id
-      FROM still_open
+    (
+      NOT k.member_id IN (
+        SELECT
+          member_id
+        FROM still_open
+      )
+      AND m.member_id IS NULL
     )
-    AND m.member_id IS NULL
+    AND (
+      x.ended_tick_at IS NULL OR k.cand_at >= x.ended_tick_at
+    )
 ) AS r
 WHERE
   rn = 1

@@ -3,25 +3,26 @@
 
 WITH clock AS (
   SELECT
-    *
+    COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
+    MAX(prior_tick_at) AS prev_tick_at,
+    MAX(activated_at) AS activated_at,
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
   FROM {{ ref('event_upsell__clock') }}
+), clocks AS (
+  SELECT
+    run_at
+  FROM {{ ref('event_upsell__clock') }}
+  WHERE
+    is_due
 ), entries AS (
   SELECT
     member_id,
     entry_seq,
     entered_journey_at,
     tile_id,
-    entered_tile_at
+    entered_tile_at,
+    tick_at AS adm_at
   FROM {{ ref('event_upsell__admit') }}
-), audience AS (
-  SELECT
-    p.member_id
-  FROM {{ ref('stg_profiles') }} AS p
-  CROSS JOIN clock AS c
-  WHERE
-    COALESCE((
-      "p"."plan" = 'free'
-    ), FALSE)
 ), ev AS (
   SELECT
     v.member_id,
@@ -127,7 +128,8 @@ WITH clock AS (
     e.entered_tile_at AS entered_at,
     x.exit_at,
     x.x_reason,
-    COALESCE(p.valid_timezone, 'UTC') AS tz
+    COALESCE(p.valid_timezone, 'UTC') AS tz,
+    e.adm_at AS adm_at
   FROM entries AS e
   CROSS JOIN clock AS c
   LEFT JOIN {{ ref('stg_profiles') }} AS p
@@ -199,7 +201,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -339,7 +342,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -479,7 +483,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -619,7 +624,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -759,7 +765,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -899,7 +906,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1039,7 +1047,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1128,7 +1137,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1144,7 +1154,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1160,7 +1171,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1176,7 +1188,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1192,7 +1205,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1208,7 +1222,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1224,7 +1239,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1240,7 +1256,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f7
 ), last_position AS (
   SELECT
@@ -1259,7 +1276,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1273,7 +1291,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1287,7 +1306,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1301,7 +1321,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1315,7 +1336,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1329,7 +1351,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1343,7 +1366,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1357,7 +1381,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1371,10 +1396,22 @@ WITH clock AS (
     entered_at AS from_entered_at,
     'exit_criteria' AS via,
     exit_at AS entered_at,
-    x_reason AS exit_reason
+    x_reason AS exit_reason,
+    adm_at
   FROM last_position
   WHERE
     rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+), labelled AS (
+  SELECT
+    *,
+    (
+      SELECT
+        MIN(k.run_at)
+      FROM clocks AS k
+      WHERE
+        k.run_at >= entered_at
+    ) AS lbl
+  FROM steps
 )
 SELECT
   member_id,
@@ -1388,5 +1425,6 @@ SELECT
   via,
   entered_at,
   exit_reason,
-  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last
-FROM steps
+  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last,
+  CASE WHEN adm_at > lbl THEN adm_at ELSE lbl END AS tick_at
+FROM labelled

@@ -3,28 +3,29 @@
 
 WITH clock AS (
   SELECT
-    *
+    COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
+    MAX(prior_tick_at) AS prev_tick_at,
+    MAX(activated_at) AS activated_at,
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
   FROM {{ ref('event_upsell__clock') }}
+), clocks AS (
+  SELECT
+    run_at
+  FROM {{ ref('event_upsell__clock') }}
+  WHERE
+    is_due
 ), entries AS (
   SELECT
     o.member_id,
     o.entry_seq,
     o.entered_journey_at,
     o.tile_id,
-    o.entered_tile_at
+    o.entered_tile_at,
+    o.entered_journey_at AS adm_at
   FROM {{ journeys_prior('event_upsell__open') }} AS o
   CROSS JOIN clock AS c
   WHERE
     c.is_due
-), audience AS (
-  SELECT
-    p.member_id
-  FROM {{ ref('stg_profiles') }} AS p
-  CROSS JOIN clock AS c
-  WHERE
-    COALESCE((
-      "p"."plan" = 'free'
-    ), FALSE)
 ), ev AS (
   SELECT
     v.member_id,
@@ -130,7 +131,8 @@ WITH clock AS (
     e.entered_tile_at AS entered_at,
     x.exit_at,
     x.x_reason,
-    COALESCE(p.valid_timezone, 'UTC') AS tz
+    COALESCE(p.valid_timezone, 'UTC') AS tz,
+    e.adm_at AS adm_at
   FROM entries AS e
   CROSS JOIN clock AS c
   LEFT JOIN {{ ref('stg_profiles') }} AS p
@@ -202,7 +204,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -342,7 +345,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -482,7 +486,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -622,7 +627,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -762,7 +768,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -902,7 +909,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1042,7 +1050,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1131,7 +1140,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1147,7 +1157,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1163,7 +1174,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1179,7 +1191,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1195,7 +1208,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1211,7 +1225,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1227,7 +1242,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1243,7 +1259,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f7
 ), last_position AS (
   SELECT
@@ -1262,7 +1279,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1276,7 +1294,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1290,7 +1309,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1304,7 +1324,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1318,7 +1339,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1332,7 +1354,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1346,7 +1369,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1360,10 +1384,22 @@ WITH clock AS (
     entered_at AS from_entered_at,
     'exit_criteria' AS via,
     exit_at AS entered_at,
-    x_reason AS exit_reason
+    x_reason AS exit_reason,
+    adm_at
   FROM last_position
   WHERE
     rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+), labelled AS (
+  SELECT
+    *,
+    (
+      SELECT
+        MIN(k.run_at)
+      FROM clocks AS k
+      WHERE
+        k.run_at >= entered_at
+    ) AS lbl
+  FROM steps
 )
 SELECT
   member_id,
@@ -1377,5 +1413,6 @@ SELECT
   via,
   entered_at,
   exit_reason,
-  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last
-FROM steps
+  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last,
+  CASE WHEN adm_at > lbl THEN adm_at ELSE lbl END AS tick_at
+FROM labelled

@@ -2,19 +2,37 @@
 {{ config(materialized='table', schema='journeys_internal') }}
 
 SELECT
-  r.run_at,
-  t.prev_tick_at,
-  COALESCE(t.first_tick_at, r.run_at) AS activated_at,
-  t.prev_tick_at IS NULL OR r.run_at > t.prev_tick_at AS is_due
+  d.run_at,
+  CASE
+    WHEN LAG(d.run_at) OVER (ORDER BY d.run_at) IS NULL
+    THEN d.prior_tick_at
+    WHEN d.prior_tick_at IS NULL
+    THEN LAG(d.run_at) OVER (ORDER BY d.run_at)
+    ELSE CASE
+      WHEN LAG(d.run_at) OVER (ORDER BY d.run_at) > d.prior_tick_at
+      THEN LAG(d.run_at) OVER (ORDER BY d.run_at)
+      ELSE d.prior_tick_at
+    END
+  END AS prev_tick_at,
+  d.prior_tick_at,
+  COALESCE(d.first_tick_at, MIN(CASE WHEN d.is_due THEN d.run_at ELSE NULL END) OVER ()) AS activated_at,
+  d.is_due
 FROM (
   SELECT
-    CAST('{{ var("run_at") }}' AS TIMESTAMP) AS run_at
-) AS r
-CROSS JOIN (
-  SELECT
-    MAX(tick_at) AS prev_tick_at,
-    MIN(tick_at) AS first_tick_at
-  FROM {{ journeys_prior('journey_ticks') }}
-  WHERE
-    journey_id = 'event_upsell'
-) AS t
+    r.run_at,
+    t.prior_tick_at,
+    t.first_tick_at,
+    t.prior_tick_at IS NULL OR r.run_at > t.prior_tick_at AS is_due
+  FROM (
+    SELECT
+      CAST('{{ var("run_at") }}' AS TIMESTAMP) AS run_at
+  ) AS r
+  CROSS JOIN (
+    SELECT
+      MAX(tick_at) AS prior_tick_at,
+      MIN(tick_at) AS first_tick_at
+    FROM {{ journeys_prior('journey_ticks') }}
+    WHERE
+      journey_id = 'event_upsell'
+  ) AS t
+) AS d

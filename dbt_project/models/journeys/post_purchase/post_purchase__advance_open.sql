@@ -3,32 +3,29 @@
 
 WITH clock AS (
   SELECT
-    *
+    COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
+    MAX(prior_tick_at) AS prev_tick_at,
+    MAX(activated_at) AS activated_at,
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
   FROM {{ ref('post_purchase__clock') }}
+), clocks AS (
+  SELECT
+    run_at
+  FROM {{ ref('post_purchase__clock') }}
+  WHERE
+    is_due
 ), entries AS (
   SELECT
     o.member_id,
     o.entry_seq,
     o.entered_journey_at,
     o.tile_id,
-    o.entered_tile_at
+    o.entered_tile_at,
+    o.entered_journey_at AS adm_at
   FROM {{ journeys_prior('post_purchase__open') }} AS o
   CROSS JOIN clock AS c
   WHERE
     c.is_due
-), audience AS (
-  SELECT
-    p.member_id
-  FROM {{ ref('stg_profiles') }} AS p
-  CROSS JOIN clock AS c
-  WHERE
-    COALESCE(
-      (
-        "p"."last_order_at" >= c.run_at - INTERVAL '1' DAY
-        AND "p"."last_order_at" <= c.run_at
-      ),
-      FALSE
-    )
 ), ev AS (
   SELECT
     v.member_id,
@@ -145,7 +142,8 @@ WITH clock AS (
     e.entered_tile_at AS entered_at,
     x.exit_at,
     x.x_reason,
-    COALESCE(p.valid_timezone, 'UTC') AS tz
+    COALESCE(p.valid_timezone, 'UTC') AS tz,
+    e.adm_at AS adm_at
   FROM entries AS e
   CROSS JOIN clock AS c
   LEFT JOIN {{ ref('stg_profiles') }} AS p
@@ -211,7 +209,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -357,7 +356,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -503,7 +503,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -649,7 +650,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -795,7 +797,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -941,7 +944,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1087,7 +1091,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1233,7 +1238,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1379,7 +1385,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1480,7 +1487,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1496,7 +1504,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1512,7 +1521,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1528,7 +1538,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1544,7 +1555,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1560,7 +1572,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1576,7 +1589,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1592,7 +1606,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1608,7 +1623,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f8
   UNION ALL
   SELECT
@@ -1624,7 +1640,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f9
 ), last_position AS (
   SELECT
@@ -1643,7 +1660,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1657,7 +1675,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1671,7 +1690,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1685,7 +1705,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1699,7 +1720,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1713,7 +1735,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1727,7 +1750,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1741,7 +1765,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f8
   UNION ALL
   SELECT
@@ -1755,7 +1780,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f9
   UNION ALL
   SELECT
@@ -1769,10 +1795,22 @@ WITH clock AS (
     entered_at AS from_entered_at,
     'exit_criteria' AS via,
     exit_at AS entered_at,
-    x_reason AS exit_reason
+    x_reason AS exit_reason,
+    adm_at
   FROM last_position
   WHERE
     rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+), labelled AS (
+  SELECT
+    *,
+    (
+      SELECT
+        MIN(k.run_at)
+      FROM clocks AS k
+      WHERE
+        k.run_at >= entered_at
+    ) AS lbl
+  FROM steps
 )
 SELECT
   member_id,
@@ -1786,5 +1824,6 @@ SELECT
   via,
   entered_at,
   exit_reason,
-  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last
-FROM steps
+  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last,
+  CASE WHEN adm_at > lbl THEN adm_at ELSE lbl END AS tick_at
+FROM labelled

@@ -3,30 +3,26 @@
 
 WITH clock AS (
   SELECT
-    *
+    COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
+    MAX(prior_tick_at) AS prev_tick_at,
+    MAX(activated_at) AS activated_at,
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
   FROM {{ ref('re_engagement__clock') }}
+), clocks AS (
+  SELECT
+    run_at
+  FROM {{ ref('re_engagement__clock') }}
+  WHERE
+    is_due
 ), entries AS (
   SELECT
     member_id,
     entry_seq,
     entered_journey_at,
     tile_id,
-    entered_tile_at
+    entered_tile_at,
+    tick_at AS adm_at
   FROM {{ ref('re_engagement__admit') }}
-), audience AS (
-  SELECT
-    p.member_id
-  FROM {{ ref('stg_profiles') }} AS p
-  CROSS JOIN clock AS c
-  WHERE
-    COALESCE(
-      (
-        "p"."last_active_at" < c.run_at - INTERVAL '30' DAY
-        AND "p"."total_orders" >= 1
-        AND NOT "p"."unsubscribed"
-      ),
-      FALSE
-    )
 ), ev AS (
   SELECT
     v.member_id,
@@ -144,7 +140,8 @@ WITH clock AS (
     e.entered_tile_at AS entered_at,
     x.exit_at,
     x.x_reason,
-    COALESCE(p.valid_timezone, 'UTC') AS tz
+    COALESCE(p.valid_timezone, 'UTC') AS tz,
+    e.adm_at AS adm_at
   FROM entries AS e
   CROSS JOIN clock AS c
   LEFT JOIN {{ ref('stg_profiles') }} AS p
@@ -215,7 +212,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -366,7 +364,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -517,7 +516,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -668,7 +668,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -819,7 +820,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -970,7 +972,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1121,7 +1124,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1272,7 +1276,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1373,7 +1378,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1389,7 +1395,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1405,7 +1412,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1421,7 +1429,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1437,7 +1446,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1453,7 +1463,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1469,7 +1480,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1485,7 +1497,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1501,7 +1514,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f8
 ), last_position AS (
   SELECT
@@ -1520,7 +1534,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1534,7 +1549,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1548,7 +1564,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1562,7 +1579,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1576,7 +1594,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1590,7 +1609,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1604,7 +1624,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1618,7 +1639,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1632,7 +1654,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f8
   UNION ALL
   SELECT
@@ -1646,10 +1669,22 @@ WITH clock AS (
     entered_at AS from_entered_at,
     'exit_criteria' AS via,
     exit_at AS entered_at,
-    x_reason AS exit_reason
+    x_reason AS exit_reason,
+    adm_at
   FROM last_position
   WHERE
     rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+), labelled AS (
+  SELECT
+    *,
+    (
+      SELECT
+        MIN(k.run_at)
+      FROM clocks AS k
+      WHERE
+        k.run_at >= entered_at
+    ) AS lbl
+  FROM steps
 )
 SELECT
   member_id,
@@ -1663,5 +1698,6 @@ SELECT
   via,
   entered_at,
   exit_reason,
-  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last
-FROM steps
+  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last,
+  CASE WHEN adm_at > lbl THEN adm_at ELSE lbl END AS tick_at
+FROM labelled

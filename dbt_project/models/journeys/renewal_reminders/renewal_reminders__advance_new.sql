@@ -3,29 +3,26 @@
 
 WITH clock AS (
   SELECT
-    *
+    COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
+    MAX(prior_tick_at) AS prev_tick_at,
+    MAX(activated_at) AS activated_at,
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
   FROM {{ ref('renewal_reminders__clock') }}
+), clocks AS (
+  SELECT
+    run_at
+  FROM {{ ref('renewal_reminders__clock') }}
+  WHERE
+    is_due
 ), entries AS (
   SELECT
     member_id,
     entry_seq,
     entered_journey_at,
     tile_id,
-    entered_tile_at
+    entered_tile_at,
+    tick_at AS adm_at
   FROM {{ ref('renewal_reminders__admit') }}
-), audience AS (
-  SELECT
-    p.member_id
-  FROM {{ ref('stg_profiles') }} AS p
-  CROSS JOIN clock AS c
-  WHERE
-    COALESCE(
-      (
-        "p"."subscription_expires_at" > c.run_at + INTERVAL '29' DAY
-        AND "p"."subscription_expires_at" <= c.run_at + INTERVAL '30' DAY
-      ),
-      FALSE
-    )
 ), ev AS (
   SELECT
     v.member_id,
@@ -143,7 +140,8 @@ WITH clock AS (
     e.entered_tile_at AS entered_at,
     x.exit_at,
     x.x_reason,
-    COALESCE(p.valid_timezone, 'UTC') AS tz
+    COALESCE(p.valid_timezone, 'UTC') AS tz,
+    e.adm_at AS adm_at
   FROM entries AS e
   CROSS JOIN clock AS c
   LEFT JOIN {{ ref('stg_profiles') }} AS p
@@ -214,7 +212,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -369,7 +368,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -524,7 +524,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -679,7 +680,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -834,7 +836,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -989,7 +992,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1144,7 +1148,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1299,7 +1304,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1454,7 +1460,8 @@ WITH clock AS (
     m.leave_at AS entered_at,
     m.exit_at,
     m.x_reason,
-    m.tz
+    m.tz,
+    m.adm_at
   FROM (
     SELECT
       g.*,
@@ -1559,7 +1566,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1575,7 +1583,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1591,7 +1600,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1607,7 +1617,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1623,7 +1634,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1639,7 +1651,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1655,7 +1668,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1671,7 +1685,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1687,7 +1702,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f8
   UNION ALL
   SELECT
@@ -1703,7 +1719,8 @@ WITH clock AS (
     entered_at,
     exit_at,
     x_reason,
-    tz
+    tz,
+    adm_at
   FROM f9
 ), last_position AS (
   SELECT
@@ -1722,7 +1739,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1736,7 +1754,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1750,7 +1769,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1764,7 +1784,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1778,7 +1799,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1792,7 +1814,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1806,7 +1829,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1820,7 +1844,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1834,7 +1859,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f8
   UNION ALL
   SELECT
@@ -1848,7 +1874,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f9
   UNION ALL
   SELECT
@@ -1862,10 +1889,22 @@ WITH clock AS (
     entered_at AS from_entered_at,
     'exit_criteria' AS via,
     exit_at AS entered_at,
-    x_reason AS exit_reason
+    x_reason AS exit_reason,
+    adm_at
   FROM last_position
   WHERE
     rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+), labelled AS (
+  SELECT
+    *,
+    (
+      SELECT
+        MIN(k.run_at)
+      FROM clocks AS k
+      WHERE
+        k.run_at >= entered_at
+    ) AS lbl
+  FROM steps
 )
 SELECT
   member_id,
@@ -1879,5 +1918,6 @@ SELECT
   via,
   entered_at,
   exit_reason,
-  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last
-FROM steps
+  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last,
+  CASE WHEN adm_at > lbl THEN adm_at ELSE lbl END AS tick_at
+FROM labelled

@@ -3,29 +3,26 @@
 
 WITH clock AS (
   SELECT
-    *
+    COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
+    MAX(prior_tick_at) AS prev_tick_at,
+    MAX(activated_at) AS activated_at,
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
   FROM {{ ref('welcome_series__clock') }}
+), clocks AS (
+  SELECT
+    run_at
+  FROM {{ ref('welcome_series__clock') }}
+  WHERE
+    is_due
 ), entries AS (
   SELECT
     member_id,
     entry_seq,
     entered_journey_at,
     tile_id,
-    entered_tile_at
+    entered_tile_at,
+    tick_at AS adm_at
   FROM {{ ref('welcome_series__admit') }}
-), audience AS (
-  SELECT
-    p.member_id
-  FROM {{ ref('stg_profiles') }} AS p
-  CROSS JOIN clock AS c
-  WHERE
-    COALESCE(
-      (
-        "p"."signed_up_at" >= c.run_at - INTERVAL '1' DAY
-        AND "p"."signed_up_at" <= c.run_at
-      ),
-      FALSE
-    )
 ), ev AS (
   SELECT
     v.member_id,
@@ -156,6 +153,7 @@ WITH clock AS (
     x.exit_at,
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
+    e.adm_at AS adm_at,
     COALESCE((
       "p"."onboarding_completed"
     ), FALSE) AS c_onboarded,
@@ -206,6 +204,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -330,6 +329,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -454,6 +454,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -578,6 +579,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -702,6 +704,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -826,6 +829,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -950,6 +954,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -1074,6 +1079,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -1198,6 +1204,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -1299,6 +1306,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f0
@@ -1317,6 +1325,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f1
@@ -1335,6 +1344,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f2
@@ -1353,6 +1363,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f3
@@ -1371,6 +1382,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f4
@@ -1389,6 +1401,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f5
@@ -1407,6 +1420,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f6
@@ -1425,6 +1439,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f7
@@ -1443,6 +1458,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f8
@@ -1461,6 +1477,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f9
@@ -1481,7 +1498,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f0
   UNION ALL
   SELECT
@@ -1495,7 +1513,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1509,7 +1528,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1523,7 +1543,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1537,7 +1558,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1551,7 +1573,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1565,7 +1588,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1579,7 +1603,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1593,7 +1618,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f8
   UNION ALL
   SELECT
@@ -1607,7 +1633,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f9
   UNION ALL
   SELECT
@@ -1621,10 +1648,22 @@ WITH clock AS (
     entered_at AS from_entered_at,
     'exit_criteria' AS via,
     exit_at AS entered_at,
-    x_reason AS exit_reason
+    x_reason AS exit_reason,
+    adm_at
   FROM last_position
   WHERE
     rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+), labelled AS (
+  SELECT
+    *,
+    (
+      SELECT
+        MIN(k.run_at)
+      FROM clocks AS k
+      WHERE
+        k.run_at >= entered_at
+    ) AS lbl
+  FROM steps
 )
 SELECT
   member_id,
@@ -1638,5 +1677,6 @@ SELECT
   via,
   entered_at,
   exit_reason,
-  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last
-FROM steps
+  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last,
+  CASE WHEN adm_at > lbl THEN adm_at ELSE lbl END AS tick_at
+FROM labelled

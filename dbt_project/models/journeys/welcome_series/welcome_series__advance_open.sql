@@ -3,32 +3,29 @@
 
 WITH clock AS (
   SELECT
-    *
+    COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
+    MAX(prior_tick_at) AS prev_tick_at,
+    MAX(activated_at) AS activated_at,
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
   FROM {{ ref('welcome_series__clock') }}
+), clocks AS (
+  SELECT
+    run_at
+  FROM {{ ref('welcome_series__clock') }}
+  WHERE
+    is_due
 ), entries AS (
   SELECT
     o.member_id,
     o.entry_seq,
     o.entered_journey_at,
     o.tile_id,
-    o.entered_tile_at
+    o.entered_tile_at,
+    o.entered_journey_at AS adm_at
   FROM {{ journeys_prior('welcome_series__open') }} AS o
   CROSS JOIN clock AS c
   WHERE
     c.is_due
-), audience AS (
-  SELECT
-    p.member_id
-  FROM {{ ref('stg_profiles') }} AS p
-  CROSS JOIN clock AS c
-  WHERE
-    COALESCE(
-      (
-        "p"."signed_up_at" >= c.run_at - INTERVAL '1' DAY
-        AND "p"."signed_up_at" <= c.run_at
-      ),
-      FALSE
-    )
 ), ev AS (
   SELECT
     v.member_id,
@@ -155,6 +152,7 @@ WITH clock AS (
     x.exit_at,
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
+    e.adm_at AS adm_at,
     COALESCE((
       "p"."onboarding_completed"
     ), FALSE) AS c_onboarded,
@@ -205,6 +203,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -329,6 +328,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -453,6 +453,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -577,6 +578,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -701,6 +703,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -825,6 +828,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -949,6 +953,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -1073,6 +1078,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -1197,6 +1203,7 @@ WITH clock AS (
     m.exit_at,
     m.x_reason,
     m.tz,
+    m.adm_at,
     m.c_onboarded,
     m.c_onboarded_again
   FROM (
@@ -1298,6 +1305,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f0
@@ -1316,6 +1324,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f1
@@ -1334,6 +1343,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f2
@@ -1352,6 +1362,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f3
@@ -1370,6 +1381,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f4
@@ -1388,6 +1400,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f5
@@ -1406,6 +1419,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f6
@@ -1424,6 +1438,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f7
@@ -1442,6 +1457,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f8
@@ -1460,6 +1476,7 @@ WITH clock AS (
     exit_at,
     x_reason,
     tz,
+    adm_at,
     c_onboarded,
     c_onboarded_again
   FROM f9
@@ -1480,7 +1497,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f1
   UNION ALL
   SELECT
@@ -1494,7 +1512,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f2
   UNION ALL
   SELECT
@@ -1508,7 +1527,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f3
   UNION ALL
   SELECT
@@ -1522,7 +1542,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f4
   UNION ALL
   SELECT
@@ -1536,7 +1557,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f5
   UNION ALL
   SELECT
@@ -1550,7 +1572,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f6
   UNION ALL
   SELECT
@@ -1564,7 +1587,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f7
   UNION ALL
   SELECT
@@ -1578,7 +1602,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f8
   UNION ALL
   SELECT
@@ -1592,7 +1617,8 @@ WITH clock AS (
     from_entered_at,
     via,
     entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason
+    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
+    adm_at
   FROM f9
   UNION ALL
   SELECT
@@ -1606,10 +1632,22 @@ WITH clock AS (
     entered_at AS from_entered_at,
     'exit_criteria' AS via,
     exit_at AS entered_at,
-    x_reason AS exit_reason
+    x_reason AS exit_reason,
+    adm_at
   FROM last_position
   WHERE
     rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+), labelled AS (
+  SELECT
+    *,
+    (
+      SELECT
+        MIN(k.run_at)
+      FROM clocks AS k
+      WHERE
+        k.run_at >= entered_at
+    ) AS lbl
+  FROM steps
 )
 SELECT
   member_id,
@@ -1623,5 +1661,6 @@ SELECT
   via,
   entered_at,
   exit_reason,
-  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last
-FROM steps
+  ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) = 1 AS is_last,
+  CASE WHEN adm_at > lbl THEN adm_at ELSE lbl END AS tick_at
+FROM labelled
