@@ -18,7 +18,13 @@ from journeys.project import ProjectError, compile_project
 from journeys.settings import load_settings
 from journeys.tick.clock import clock_sequence, now_clock, parse_clock
 from journeys.tick.dbt_runner import DbtTickError
-from journeys.tick.runner import TickReport, WarehouseError, run_tick, simulate
+from journeys.tick.runner import (
+    DEFAULT_BATCH,
+    TickReport,
+    WarehouseError,
+    run_tick,
+    simulate,
+)
 
 console = Console()
 ENGINES = click.Choice(["dbt", "inprocess"])
@@ -127,8 +133,10 @@ def run(settings, at: str | None, engine: str) -> None:
 @click.option("--end", required=True, help="Last tick clock, ISO 8601 (included).")
 @click.option("--every", default="1h", show_default=True, help="Time between ticks.")
 @click.option("--engine", type=ENGINES, default="inprocess", show_default=True)
+@click.option("--batch", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(min=1),
+              help="Clocks per in-process run (the tables are the same as one by one).")
 @click.pass_obj
-def simulate_cmd(settings, start: str, end: str, every: str, engine: str) -> None:
+def simulate_cmd(settings, start: str, end: str, every: str, engine: str, batch: int) -> None:
     """Consecutive ticks from --start to --end."""
     try:
         clocks = clock_sequence(_clock(start), _clock(end), every)
@@ -136,7 +144,7 @@ def simulate_cmd(settings, start: str, end: str, every: str, engine: str) -> Non
         _fail(str(bad))
     project = _compiled(settings)
     try:
-        reports = simulate(settings, project, clocks, engine=engine)
+        reports = simulate(settings, project, clocks, engine=engine, batch=batch)
     except (WarehouseError, DbtTickError) as failure:
         _fail(str(failure))
     _print_totals(reports)
