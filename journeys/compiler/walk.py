@@ -478,7 +478,7 @@ class WalkBuilder:
                            exp.alias_(later(col("adm_at"), col("lbl")), "tick_at")) \
             .from_("labelled")
         for name, query in ctes:
-            final = final.with_(name, as_=query)
+            final = final.with_(name, as_=query, copy=False)
         return final
 
     def _frontier_columns(self) -> list[str]:
