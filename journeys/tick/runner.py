@@ -22,8 +22,8 @@ from journeys.tick.dbt_runner import run_dbt
 from journeys.tick.inprocess import InProcessEngine, ensure_inputs
 
 Engine = Literal["dbt", "inprocess"]
-DEFAULT_BATCH = 24
-"""Clocks per in-process run in `journeys simulate` (a day of hourly ticks)."""
+DEFAULT_BATCH = 72
+"""Clocks per in-process run in `journeys simulate` (three days of hourly ticks)."""
 TICK_COLUMNS = ("journey_id", "tick_at", "entered", "advanced", "exited", "actions",
                 "duration_ms")
 
