@@ -1,12 +1,14 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make demo   environment + synthetic warehouse + 14 days of hourly ticks + per-tile counts
 #   make test   environment + every test (CI runs this through .ci/run)
+#   make bench  environment + the figures of BENCHMARKS.md at the issue's scales (about half
+#               an hour; BENCH_ARGS="--only backtest --days 3" for a quick one)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: env demo test test-fast lint compile clean
+.PHONY: env demo test test-fast bench lint compile clean
 
 env: $(STAMP)
 
@@ -28,8 +30,11 @@ test: env
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
+bench: env
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 lint: env
-	$(BIN)/ruff check journeys tests
+	$(BIN)/ruff check journeys tests benchmarks
 
 compile: env
 	$(BIN)/journeys compile
