@@ -98,9 +98,6 @@ class JourneyCompiler:
     def clocks(self) -> exp.Query:
         return clocks_cte(self.name("clock"))
 
-    def with_clock(self, query: exp.Select) -> exp.Select:
-        return query.join(_t("clock", "c"), join_type="cross").with_("clock", as_=self.clock_cte())
-
     # --- audience -----------------------------------------------------------------------
 
     def audience_at(self) -> exp.Query | None:

@@ -152,14 +152,17 @@ class InProcessEngine:
             self.con.execute("drop table __journeys_new")
 
     def _since(self, plan: ModelPlan) -> str:
-        """A constant lower bound on ``tick_at`` for the delete of a tick-keyed output, so
-        that DuckDB skips the row groups of past ticks instead of scanning all history."""
-        if "tick_at" not in plan.unique_key:
+        """A constant lower bound on the key's clock column (``tick_at``, ``updated_tick_at``)
+        for the delete of a tick-keyed output, so that DuckDB skips the row groups of past
+        ticks instead of scanning all history."""
+        types = {c.name: c.type for c in plan.columns}
+        clock = next((k for k in plan.unique_key if types.get(k) == "timestamp"), None)
+        if clock is None:
             return ""
-        row = self.con.execute("select min(tick_at) from __journeys_new").fetchone()
+        row = self.con.execute(f"select min({clock}) from __journeys_new").fetchone()
         if not row or row[0] is None:
             return ""
-        return f"tick_at >= timestamp '{row[0].isoformat(sep=' ')}' and "
+        return f"{clock} >= timestamp '{row[0].isoformat(sep=' ')}' and "
 
     def _kind(self, plan: ModelPlan) -> str | None:
         if plan.name in self._kinds:
