@@ -22,6 +22,7 @@ from journeys.tick.runner import (
     DEFAULT_BATCH,
     TickReport,
     WarehouseError,
+    run_dbt_tick,
     run_tick,
     simulate,
 )
@@ -35,13 +36,17 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def _fail_problems(problem: ProjectError) -> None:
+    for item in problem.result.problems:
+        click.echo(str(item), err=True)
+    _fail(f"{len(problem.result.problems)} problem(s): nothing was compiled or run")
+
+
 def _compiled(settings):
     try:
         return compile_project(settings)
     except ProjectError as problem:
-        for item in problem.result.problems:
-            click.echo(str(item), err=True)
-        _fail(f"{len(problem.result.problems)} problem(s): nothing was compiled or run")
+        _fail_problems(problem)
 
 
 def _clock(text: str | None) -> datetime:
@@ -121,11 +126,16 @@ def compile_cmd(settings, check: bool) -> None:
 def run(settings, at: str | None, engine: str) -> None:
     """One tick of every journey."""
     run_at = _clock(at)
-    project = _compiled(settings)
     try:
-        _print_tick(run_tick(settings, project, run_at, engine=engine))
+        if engine == "dbt":
+            report = run_dbt_tick(settings, run_at)
+        else:
+            report = run_tick(settings, _compiled(settings), run_at, engine=engine)
+    except ProjectError as problem:
+        _fail_problems(problem)
     except (WarehouseError, DbtTickError) as failure:
         _fail(str(failure))
+    _print_tick(report)
 
 
 @main.command()

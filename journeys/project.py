@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from journeys.compiler import batchable, compile_generations, compile_plans
+from journeys.compiler import batchable, compile_generations, compile_plans, fingerprint
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.render_dbt import render_files
+from journeys.compiler.render_dbt import render_files, write_files
 from journeys.settings import Settings
 from journeys.validation import ValidationResult, validate_project
 from journeys.validation.schema import (
@@ -40,16 +40,42 @@ class CompiledProject:
     """Whether ticks may run in batches (see :mod:`journeys.tick.inprocess`)."""
 
 
-def compile_project(settings: Settings, dialect: str = "duckdb") -> CompiledProject:
-    """Validate every spec and compile them all; raise :class:`ProjectError` on any problem."""
+def _validated(settings: Settings) -> ValidationResult:
     result = validate_project(None, project_root=settings.project_root,
                               warehouse=settings.warehouse)
     if not result.ok:
         raise ProjectError(result)
-    plans = compile_plans(result.specs, result.profile_columns)
+    return result
+
+
+def _files(plans: list[ModelPlan], dialect: str) -> dict[Path, str]:
     files = render_files(plans, dialect)
     files[SCHEMA_FILE] = render_schema(json_schema())
     files[DESTINATIONS_SCHEMA_FILE] = render_schema(destinations_json_schema())
+    return files
+
+
+def prepare_dbt_project(settings: Settings, dialect: str = "duckdb") -> ValidationResult:
+    """Make the generated dbt files match the specs before dbt parses the project.
+
+    What every dbt invocation starts with (``journeys run``, Dagster's project preparer).
+    Compiles only when the specs, the profile columns or the compiler changed since the
+    last compile, or a generated file was touched (:mod:`journeys.compiler.fingerprint`).
+    """
+    result = _validated(settings)
+    key = fingerprint.inputs_key(result.specs, result.profile_columns, dialect)
+    if not fingerprint.is_fresh(settings.project_root, key):
+        files = _files(compile_plans(result.specs, result.profile_columns), dialect)
+        write_files(settings.project_root, files)
+        fingerprint.record(settings.project_root, key, files)
+    return result
+
+
+def compile_project(settings: Settings, dialect: str = "duckdb") -> CompiledProject:
+    """Validate every spec and compile them all; raise :class:`ProjectError` on any problem."""
+    result = _validated(settings)
+    plans = compile_plans(result.specs, result.profile_columns)
+    files = _files(plans, dialect)
     return CompiledProject(
         validation=result, plans=plans, files=files,
         generations=compile_generations(result.specs, result.profile_columns),

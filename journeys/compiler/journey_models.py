@@ -71,12 +71,13 @@ class JourneyCompiler:
 
     def plan(self, suffix: str, query: exp.Query, columns, *, materialized="table",
              description: str, unique_key=(), unique_combination=(),
-             empty_unless: str = "") -> ModelPlan:
+             empty_unless: str = "", tested_in: str = "") -> ModelPlan:
         return ModelPlan(
             name=self.name(suffix), schema=INTERNAL_SCHEMA, folder=self.folder,
             materialized=materialized, query=query, columns=tuple(columns),
             unique_key=tuple(unique_key), unique_combination=tuple(unique_combination),
             description=description, group=self.j, empty_unless=empty_unless,
+            tested_in=tested_in,
         )
 
     def clock_cte(self) -> exp.Query:
@@ -403,6 +404,7 @@ class JourneyCompiler:
                                 alias=exp.TableAlias(this=exp.to_identifier("s")))))
         return self.plan("steps", query, tables.JOURNEY_STEPS, materialized="table",
                          unique_combination=("member_id", "entry_seq", "tile_id"),
+                         tested_in="journey_steps",
                          description="Steps taken this tick: rows appended to journey_steps.")
 
     def _action_id(self) -> exp.Expression:
@@ -443,6 +445,7 @@ class JourneyCompiler:
             "x", "", "", "view", exp.select("1"), tables.DUE_ACTIONS).empty_query()
         return self.plan("actions", query, tables.DUE_ACTIONS, materialized="table",
                          unique_combination=("action_id",),
+                         tested_in="due_actions",
                          description="Actions due this tick (S12): rows of due_actions.")
 
     def profile_updates(self) -> ModelPlan:
@@ -462,6 +465,7 @@ class JourneyCompiler:
         query = _union(parts) if parts else empty.empty_query()
         return self.plan("profile_updates", query, tables.PROFILE_UPDATES, materialized="table",
                          unique_combination=("action_id", "column_name"),
+                         tested_in="profile_updates",
                          description="Profile columns set this tick by update_profile tiles.")
 
     def ended(self) -> ModelPlan:
@@ -484,6 +488,7 @@ class JourneyCompiler:
                                                          expression=exp.Null()).not_())))
         return self.plan("ended", query, tables.JOURNEY_STATE, materialized="table",
                          unique_combination=("member_id", "entry_seq"),
+                         tested_in="journey_ended_entries",
                          description="Entries that ended this tick.")
 
     def open_entries(self) -> ModelPlan:
@@ -556,5 +561,6 @@ class JourneyCompiler:
                  .from_(_t("clocks", "k"))
                  .with_("clocks", as_=self.clocks()))
         return self.plan("tick", query, tables.JOURNEY_TICKS, materialized="view",
+                         tested_in="journey_ticks",
                          description="A row of journey_ticks per due clock of the run.")
 

@@ -60,6 +60,12 @@ class ModelPlan:
     """A table (as it stands when this model runs) whose emptiness implies this one's:
     executors may then skip the query."""
     meta: dict[str, str] = field(default_factory=dict)
+    tested_in: str = ""
+    """The model whose tests cover this one's rows (a journey's part of a union output):
+    testing both would only double a tick's test time."""
+    test_clock: str = ""
+    """The clock column of an append-only model: its tests look at the rows of this tick
+    only, so their cost does not grow with history."""
 
     def dependencies(self) -> tuple[set[str], set[str], set[str]]:
         """(refs, priors, sources) read by the query."""

@@ -86,11 +86,12 @@ def _union_of(journey_ids: list[str], suffix: str, columns: tuple[ColumnDoc, ...
 def _output(name: str, query: exp.Query, columns: tuple[ColumnDoc, ...], description: str, *,
             schema: str = OUTPUT_SCHEMA, materialized: str = "incremental",
             unique_key: tuple[str, ...] = ("journey_id", "tick_at"),
-            unique: tuple[str, ...] = ()) -> ModelPlan:
+            unique: tuple[str, ...] = (), test_clock: str = "tick_at") -> ModelPlan:
     return ModelPlan(name=name, schema=schema, folder=OUTPUT_FOLDER, materialized=materialized,
                      query=query, columns=columns,
                      unique_key=unique_key if materialized == "incremental" else (),
-                     unique_combination=unique, description=description, group="outputs")
+                     unique_combination=unique, description=description, group="outputs",
+                     test_clock=test_clock)
 
 
 def output_models(journey_ids: list[str]) -> list[ModelPlan]:
@@ -118,11 +119,12 @@ def output_models(journey_ids: list[str]) -> list[ModelPlan]:
         _output("journey_ended_entries", _union_of(journey_ids, "ended", tables.JOURNEY_STATE),
                 tables.JOURNEY_STATE, "Entries that ended (append-only), part of journey_state.",
                 schema=INTERNAL_SCHEMA, unique_key=("journey_id", "updated_tick_at"),
-                unique=("journey_id", "member_id", "entry_seq")),
+                unique=("journey_id", "member_id", "entry_seq"), test_clock="updated_tick_at"),
         _output("journey_state", exp.select(*state_cols).from_(exp.Subquery(
             this=state, alias=exp.TableAlias(this=exp.to_identifier("s")))),
                 tables.JOURNEY_STATE, "The latest row per entry: open and ended.",
-                materialized="view", unique=("journey_id", "member_id", "entry_seq")),
+                materialized="view", unique=("journey_id", "member_id", "entry_seq"),
+                test_clock="updated_tick_at"),
         _output("journey_ticks", _union_of(journey_ids, "tick", tables.JOURNEY_TICKS),
                 tables.JOURNEY_TICKS, "One row per journey and tick.",
                 unique=("journey_id", "tick_at")),

@@ -13,9 +13,10 @@ import re
 from pathlib import Path
 
 import yaml
+from sqlglot import exp
 
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import RUN_AT_TOKEN, checked_name
+from journeys.compiler.relations import RUN_AT_TOKEN, checked_name, run_at_literal
 
 SOURCE_NAME = "warehouse"
 MODELS_DIR = Path("dbt_project/models")
@@ -50,34 +51,73 @@ def render_sql(plan: ModelPlan, dialect: str = "duckdb") -> str:
         config += ["incremental_strategy='delete+insert'", f"unique_key=[{keys}]"]
     body = plan.query.sql(dialect=dialect, pretty=True)
     body = _PLACEHOLDER.sub(lambda m: jinja_ref(m.group(1), m.group(2)), body)
-    body = body.replace(f"'{RUN_AT_TOKEN}'", "'{{ var(\"run_at\") }}'")
+    body = _with_clock_var(body)
     origin, advice = _origin(plan)
     return (SQL_HEADER.format(origin=origin, advice=advice)
             + "{{ config(" + ", ".join(config) + ") }}\n\n" + body + "\n")
 
 
-def _model_yaml(plan: ModelPlan) -> dict:
+def _with_clock_var(sql: str) -> str:
+    return sql.replace(f"'{RUN_AT_TOKEN}'", "'{{ var(\"run_at\") }}'")
+
+
+def _test(name: str, arguments: dict | None, where: str) -> str | dict:
+    """A dbt data test entry, limited to this tick's rows when ``where`` is given."""
+    if not arguments and not where:
+        return name
+    body: dict = {}
+    if arguments:
+        body["arguments"] = arguments
+    if where:
+        body["config"] = {"where": where}
+    return {name: body}
+
+
+def tick_filter(plan: ModelPlan, dialect: str = "duckdb") -> str:
+    """The filter that keeps an append-only model's tests on the rows of this tick.
+
+    Example:
+        >>> from journeys.compiler.project_models import output_models
+        >>> print(tick_filter(output_models(["a"])[0]))
+        tick_at = CAST('{{ var("run_at") }}' AS TIMESTAMP)
+    """
+    if not plan.test_clock:
+        return ""
+    check = exp.EQ(this=exp.column(plan.test_clock), expression=run_at_literal())
+    return _with_clock_var(check.sql(dialect=dialect))
+
+
+def _model_yaml(plan: ModelPlan, dialect: str = "duckdb") -> dict:
+    tested = not plan.tested_in
+    where = tick_filter(plan, dialect)
     columns = []
     for column in plan.columns:
         entry: dict = {"name": column.name, "data_type": column.type}
         if column.description:
             entry["description"] = column.description
         tests: list = []
-        if column.not_null:
-            tests.append("not_null")
-        if column.accepted_values:
+        if tested and column.accepted_values:
             values = list(column.accepted_values)
-            tests.append({"accepted_values": {"arguments": {"values": values}}})
-        if plan.unique_combination == (column.name,):
-            tests.append("unique")
+            tests.append(_test("accepted_values", {"values": values}, where))
+        if tested and plan.unique_combination == (column.name,):
+            tests.append(_test("unique", None, where))
         if tests:
             entry["data_tests"] = tests
         columns.append(entry)
-    model: dict = {"name": plan.name, "description": plan.description,
+    description = plan.description
+    if plan.tested_in:
+        description += f" Its rows are tested in {plan.tested_in}."
+    model: dict = {"name": plan.name, "description": description,
                    "config": {"meta": {"journeys_group": plan.group}}, "columns": columns}
-    if len(plan.unique_combination) > 1:
-        model["data_tests"] = [{"journeys_unique_combination": {
-            "arguments": {"columns": list(plan.unique_combination)}}}]
+    model_tests = []
+    required = [c.name for c in plan.columns if c.not_null]
+    if tested and required:
+        model_tests.append(_test("journeys_not_null", {"columns": required}, where))
+    if tested and len(plan.unique_combination) > 1:
+        model_tests.append(_test("journeys_unique_combination",
+                                 {"columns": list(plan.unique_combination)}, where))
+    if model_tests:
+        model["data_tests"] = model_tests
     return model
 
 
@@ -91,7 +131,7 @@ def render_files(plans: list[ModelPlan], dialect: str = "duckdb") -> dict[Path, 
     for folder, members in by_folder.items():
         stem = folder.replace("/", "__").removeprefix("journeys__")
         origin, advice = _origin(members[0])
-        doc = {"version": 2, "models": [_model_yaml(p) for p in members]}
+        doc = {"version": 2, "models": [_model_yaml(p, dialect) for p in members]}
         files[MODELS_DIR / folder / f"_{stem}__models.yml"] = (
             YAML_HEADER.format(origin=origin, advice=advice)
             + yaml.safe_dump(doc, sort_keys=False, width=100, allow_unicode=True))
@@ -101,7 +141,8 @@ def render_files(plans: list[ModelPlan], dialect: str = "duckdb") -> dict[Path, 
 def stale_files(root: Path, files: dict[Path, str]) -> list[Path]:
     """Generated files that differ from the plan, are missing, or should not exist."""
     stale = [path for path, text in files.items()
-             if not (root / path).is_file() or (root / path).read_text() != text]
+             if not (root / path).is_file()
+             or (root / path).read_text(encoding="utf-8") != text]
     for folder in GENERATED_FOLDERS:
         base = root / MODELS_DIR / folder
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
@@ -113,7 +154,7 @@ def stale_files(root: Path, files: dict[Path, str]) -> list[Path]:
 
 def _is_generated(path: Path) -> bool:
     try:
-        head = path.read_text().split("\n", 1)[0]
+        head = path.read_text(encoding="utf-8").split("\n", 1)[0]
     except (OSError, UnicodeDecodeError):
         return False
     return "Generated by `journeys compile`" in head
@@ -126,7 +167,7 @@ def write_files(root: Path, files: dict[Path, str]) -> list[Path]:
         path = root / rel
         if rel in files:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(files[rel])
+            path.write_text(files[rel], encoding="utf-8")
         else:
             path.unlink()
             if path.parent.is_dir() and not any(path.parent.iterdir()):

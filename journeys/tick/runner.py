@@ -15,8 +15,7 @@ from typing import Literal
 
 import duckdb
 
-from journeys.compiler.render_dbt import write_files
-from journeys.project import CompiledProject
+from journeys.project import CompiledProject, prepare_dbt_project
 from journeys.settings import Settings
 from journeys.tick.dbt_runner import run_dbt
 from journeys.tick.inprocess import InProcessEngine, ensure_inputs
@@ -89,15 +88,23 @@ def _skipped(before: dict[str, datetime], journeys: Iterable[str],
 def run_tick(settings: Settings, project: CompiledProject, run_at: datetime,
              engine: Engine = "dbt") -> TickReport:
     """One tick of every journey at ``run_at`` (journeys already past it are skipped, S1)."""
+    if engine == "dbt":
+        return run_dbt_tick(settings, run_at)
     check_warehouse(settings)
-    journeys = sorted(project.validation.specs)
-    if engine == "inprocess":
-        con = duckdb.connect(str(settings.warehouse))
-        try:
-            return simulate_on(con, project, [run_at])[0]
-        finally:
-            con.close()
-    write_files(settings.project_root, project.files)
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        return simulate_on(con, project, [run_at])[0]
+    finally:
+        con.close()
+
+
+def run_dbt_tick(settings: Settings, run_at: datetime) -> TickReport:
+    """One tick through `dbt build`, compiling first only if the specs changed.
+
+    Raises :class:`journeys.project.ProjectError` for specs with problems.
+    """
+    check_warehouse(settings)
+    journeys = sorted(prepare_dbt_project(settings).specs)
     con = duckdb.connect(str(settings.warehouse))  # same config as dbt-duckdb's open handle
     try:
         before = last_ticks(con)
