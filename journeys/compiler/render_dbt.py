@@ -84,7 +84,8 @@ def tick_filter(plan: ModelPlan, dialect: str = "duckdb") -> str:
     if not plan.test_clock:
         return ""
     check = exp.EQ(this=exp.column(plan.test_clock), expression=run_at_literal())
-    return _with_clock_var(check.sql(dialect=dialect))
+    return ("{% if var('run_at', none) is none %}1 = 1{% else %}"
+            + _with_clock_var(check.sql(dialect=dialect)) + "{% endif %}")
 
 
 def _model_yaml(plan: ModelPlan, dialect: str = "duckdb") -> dict:
