@@ -74,12 +74,14 @@ def _test(name: str, arguments: dict | None, where: str) -> str | dict:
 
 
 def tick_filter(plan: ModelPlan, dialect: str = "duckdb") -> str:
-    """The filter that keeps an append-only model's tests on the rows of this tick.
+    """The filter that keeps an append-only model's tests on the rows of this tick (all
+    rows when dbt runs without a clock, as `dbt test` alone or `dbt parse` do).
 
     Example:
         >>> from journeys.compiler.project_models import output_models
-        >>> print(tick_filter(output_models(["a"])[0]))
-        tick_at = CAST('{{ var("run_at") }}' AS TIMESTAMP)
+        >>> print(tick_filter(output_models(["a"])[0]).replace("{% else %}", "\n"))
+        {% if var('run_at', none) is none %}1 = 1
+        tick_at = CAST('{{ var("run_at") }}' AS TIMESTAMP){% endif %}
     """
     if not plan.test_clock:
         return ""
