@@ -18,6 +18,7 @@ from journeys.project import ProjectError, compile_project
 from journeys.settings import load_settings
 from journeys.tick.clock import clock_sequence, now_clock, parse_clock
 from journeys.tick.dbt_runner import DbtTickError
+from journeys.tick.lease import TickBusy
 from journeys.tick.runner import (
     DEFAULT_BATCH,
     TickReport,
@@ -128,12 +129,12 @@ def run(settings, at: str | None, engine: str) -> None:
     run_at = _clock(at)
     try:
         if engine == "dbt":
-            report = run_dbt_tick(settings, run_at)
+            report = run_dbt_tick(settings, run_at, log=lambda line: click.echo(line, err=True))
         else:
             report = run_tick(settings, _compiled(settings), run_at, engine=engine)
     except ProjectError as problem:
         _fail_problems(problem)
-    except (WarehouseError, DbtTickError) as failure:
+    except (WarehouseError, DbtTickError, TickBusy) as failure:
         _fail(str(failure))
     _print_tick(report)
 

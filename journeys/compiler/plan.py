@@ -73,7 +73,8 @@ class ModelPlan:
         for table in self.query.find_all(exp.Table):
             found = placeholder(table)
             if found:
-                {"ref": refs, "prior": priors, "source": sources}[found[0]].add(found[1])
+                {"ref": refs, "part": refs, "prior": priors,
+                 "source": sources}[found[0]].add(found[1])
         return refs, priors, sources
 
     def empty_query(self) -> exp.Query:

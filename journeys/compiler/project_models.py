@@ -16,6 +16,7 @@ from journeys.compiler.relations import (
     INTERNAL_SCHEMA,
     OUTPUT_SCHEMA,
     STAGING_SCHEMA,
+    part,
     ref,
     source,
 )
@@ -73,12 +74,12 @@ def staging_models() -> list[ModelPlan]:
 
 def _union_of(journey_ids: list[str], suffix: str, columns: tuple[ColumnDoc, ...]) -> exp.Query:
     names = tables.names(columns)
-    parts = [exp.select(*names).from_(ref(f"{jid}__{suffix}")) for jid in journey_ids]
+    parts = [exp.select(*names).from_(part(f"{jid}__{suffix}")) for jid in journey_ids]
     if not parts:
         return ModelPlan("x", "", "", "view", exp.select("1"), columns).empty_query()
     out = parts[0]
-    for part in parts[1:]:
-        out = exp.union(out, part, distinct=False)
+    for more in parts[1:]:
+        out = exp.union(out, more, distinct=False)
     return exp.select(*names).from_(exp.Subquery(
         this=out, alias=exp.TableAlias(this=exp.to_identifier("u"))))
 
@@ -104,8 +105,8 @@ def output_models(journey_ids: list[str]) -> list[ModelPlan]:
                    exp.alias_(dialect.typed_null("varchar"), "exit_reason"), "updated_tick_at")
         .from_(ref(f"{jid}__open")) for jid in journey_ids]
     state: exp.Query = exp.select(*state_cols).from_(ref("journey_ended_entries"))
-    for part in open_parts:
-        state = exp.union(state, part, distinct=False)
+    for more in open_parts:
+        state = exp.union(state, more, distinct=False)
     return [
         _output("journey_steps", _union_of(journey_ids, "steps", tables.JOURNEY_STEPS),
                 tables.JOURNEY_STEPS, "One row per step (append-only).",

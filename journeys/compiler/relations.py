@@ -20,6 +20,7 @@ from sqlglot import exp
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 REF_PREFIX = "__ref__"
 PRIOR_PREFIX = "__prior__"
+PART_PREFIX = "__part__"
 SOURCE_PREFIX = "__source__"
 RUN_AT_TOKEN = "__JOURNEYS_RUN_AT__"
 
@@ -53,6 +54,12 @@ def prior(name: str, alias: str | None = None) -> exp.Table:
     return _table(PRIOR_PREFIX, name, alias)
 
 
+def part(name: str, alias: str | None = None) -> exp.Table:
+    """A journey's part of a union output: a dependency like ``ref``, read as empty while
+    the journey has not ticked yet, so each journey can tick on its own schedule."""
+    return _table(PART_PREFIX, name, alias)
+
+
 def source(name: str, alias: str | None = None) -> exp.Table:
     """An input table of the warehouse (only staging models read these)."""
     return _table(SOURCE_PREFIX, name, alias)
@@ -61,7 +68,8 @@ def source(name: str, alias: str | None = None) -> exp.Table:
 def placeholder(table: exp.Table) -> tuple[str, str] | None:
     """(kind, name) of a placeholder table, None for a CTE or other table."""
     name = table.name
-    for kind, prefix in (("ref", REF_PREFIX), ("prior", PRIOR_PREFIX), ("source", SOURCE_PREFIX)):
+    for kind, prefix in (("ref", REF_PREFIX), ("prior", PRIOR_PREFIX), ("part", PART_PREFIX),
+                         ("source", SOURCE_PREFIX)):
         if name.startswith(prefix) and not table.args.get("db"):
             return kind, name[len(prefix):]
     return None

@@ -18,6 +18,7 @@ import duckdb
 from journeys.project import CompiledProject, prepare_dbt_project
 from journeys.settings import Settings
 from journeys.tick.dbt_runner import run_dbt
+from journeys.tick.guarded import guarded_tick
 from journeys.tick.inprocess import InProcessEngine, ensure_inputs
 
 Engine = Literal["dbt", "inprocess"]
@@ -98,28 +99,33 @@ def run_tick(settings: Settings, project: CompiledProject, run_at: datetime,
         con.close()
 
 
-def run_dbt_tick(settings: Settings, run_at: datetime) -> TickReport:
+def run_dbt_tick(settings: Settings, run_at: datetime,
+                 log: Callable[[str], None] = lambda _: None) -> TickReport:
     """One tick through `dbt build`, compiling first only if the specs changed.
 
-    Raises :class:`journeys.project.ProjectError` for specs with problems.
+    One tick at a time, all or nothing (:mod:`journeys.tick.guarded`): raises
+    :class:`journeys.tick.lease.TickBusy` while another tick runs, and a failed tick leaves
+    the warehouse as it was. Raises :class:`journeys.project.ProjectError` for specs with
+    problems.
     """
     check_warehouse(settings)
     journeys = sorted(prepare_dbt_project(settings).specs)
-    con = duckdb.connect(str(settings.warehouse))  # same config as dbt-duckdb's open handle
-    try:
-        before = last_ticks(con)
-    finally:
-        con.close()
-    started = time.perf_counter()
-    run_dbt(settings, "build", run_at)
-    elapsed = int((time.perf_counter() - started) * 1000)
-    con = duckdb.connect(str(settings.warehouse))
-    try:
-        con.execute("update journeys.journey_ticks set duration_ms = ? "
-                    "where tick_at = ? and duration_ms is null", [elapsed, run_at])
-        rows = _tick_rows(con, run_at)
-    finally:
-        con.close()
+    with guarded_tick(settings.warehouse, run_at, journeys, "journeys run", log=log):
+        con = duckdb.connect(str(settings.warehouse))  # same config as dbt-duckdb's handle
+        try:
+            before = last_ticks(con)
+        finally:
+            con.close()
+        started = time.perf_counter()
+        run_dbt(settings, "build", run_at)
+        elapsed = int((time.perf_counter() - started) * 1000)
+        con = duckdb.connect(str(settings.warehouse))
+        try:
+            con.execute("update journeys.journey_ticks set duration_ms = ? "
+                        "where tick_at = ? and duration_ms is null", [elapsed, run_at])
+            rows = _tick_rows(con, run_at)
+        finally:
+            con.close()
     return TickReport(run_at=run_at, engine="dbt", ticked=rows,
                       skipped=_skipped(before, journeys, run_at), elapsed_ms=elapsed)
 

@@ -18,7 +18,7 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ ref('event_upsell__tick') }}
+  FROM {{ journeys_part('event_upsell__tick') }}
   UNION ALL
   SELECT
     journey_id,
@@ -28,7 +28,7 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ ref('post_purchase__tick') }}
+  FROM {{ journeys_part('post_purchase__tick') }}
   UNION ALL
   SELECT
     journey_id,
@@ -38,7 +38,7 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ ref('re_engagement__tick') }}
+  FROM {{ journeys_part('re_engagement__tick') }}
   UNION ALL
   SELECT
     journey_id,
@@ -48,7 +48,7 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ ref('renewal_reminders__tick') }}
+  FROM {{ journeys_part('renewal_reminders__tick') }}
   UNION ALL
   SELECT
     journey_id,
@@ -58,5 +58,5 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ ref('welcome_series__tick') }}
+  FROM {{ journeys_part('welcome_series__tick') }}
 ) AS u

@@ -1,0 +1,52 @@
+"""What a tick writes, by how a failed tick is undone (:mod:`journeys.tick.journal`).
+
+dbt commits each model on its own, so a tick that fails half-way has rewritten some tables
+and not others. Two kinds of table are written, each undone its own way, at a cost that
+grows with open entries and a tick's rows, never with history:
+
+- **rewritten** (a journey's open entries and members, read back by the next tick, and its
+  scratch tables of one tick's rows, which the union outputs read): copied at the start of
+  the tick and put back;
+- **appended** (the C7 outputs, keyed by journey and clock): the tick's rows deleted.
+
+A test checks these lists against the compiled plans, so a new model cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
+
+STATE_MODELS = ("open", "members")
+SCRATCH_MODELS = ("clock", "advance_open", "admit", "advance_new", "steps", "actions",
+                  "profile_updates", "ended")
+APPENDED = (
+    (OUTPUT_SCHEMA, "journey_steps", "tick_at"),
+    (OUTPUT_SCHEMA, "due_actions", "tick_at"),
+    (OUTPUT_SCHEMA, "profile_updates", "tick_at"),
+    (OUTPUT_SCHEMA, "journey_ticks", "tick_at"),
+    (INTERNAL_SCHEMA, "journey_ended_entries", "updated_tick_at"),
+)
+
+
+@dataclass(frozen=True)
+class TickTables:
+    """The tables one journey's tick writes, as ``schema.table`` names."""
+
+    rewritten: tuple[str, ...]
+    appended: tuple[tuple[str, str], ...]
+    """(table, clock column): rows whose journey_id is the journey and clock the tick's."""
+
+
+def tick_tables(journey_id: str) -> TickTables:
+    """The tables a tick of ``journey_id`` writes.
+
+    Example:
+        >>> tick_tables("welcome").rewritten[:2]
+        ('journeys_internal.welcome__open', 'journeys_internal.welcome__members')
+    """
+    return TickTables(
+        rewritten=tuple(f"{INTERNAL_SCHEMA}.{journey_id}__{m}"
+                        for m in (*STATE_MODELS, *SCRATCH_MODELS)),
+        appended=tuple((f"{schema}.{name}", clock) for schema, name, clock in APPENDED))

@@ -1,0 +1,111 @@
+"""A tick through dbt either finishes or leaves the warehouse as it was before it.
+
+dbt commits model by model. Before the first model runs, :func:`begin` copies the tables
+each due journey will rewrite and writes a journal row per journey, in one transaction.
+:func:`finish` drops both once the tick succeeded; :func:`rollback` puts the copies back
+and deletes the tick's rows from the outputs, again in one transaction (which tables are
+which: :mod:`journeys.compiler.tick_tables`). A tick killed half-way leaves its journal
+rows behind, and the next tick, holding the lease, rolls it back before it starts: the
+warehouse never shows half a tick for longer than the crash lasts.
+
+The copies cost what the open entries, members and last tick's rows of the due journeys
+cost to scan; the outputs, which grow with history, are only deleted from by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import duckdb
+
+from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
+from journeys.compiler.tick_tables import tick_tables
+
+JOURNAL = f"{INTERNAL_SCHEMA}.tick_journal"
+SNAPSHOT_SUFFIX = "__before_tick"
+
+
+def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    row = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                      "and table_name = ?", [schema, name]).fetchone()
+    return bool(row and row[0])
+
+
+def _ensure_journal(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {INTERNAL_SCHEMA}")
+    con.execute(f"create table if not exists {JOURNAL} "
+                "(journey_id varchar, tick_at timestamp, holder varchar)")
+
+
+def due_journeys(con: duckdb.DuckDBPyConnection, journeys: Iterable[str],
+                 run_at: datetime) -> list[str]:
+    """The journeys a tick at ``run_at`` changes: those not ticked at or after it (S1)."""
+    last: dict[str, datetime] = {}
+    if _exists(con, f"{OUTPUT_SCHEMA}.journey_ticks"):
+        last = dict(con.execute(f"select journey_id, max(tick_at) from {OUTPUT_SCHEMA}."
+                                "journey_ticks group by journey_id").fetchall())
+    return sorted(j for j in journeys if j not in last or last[j] < run_at)
+
+
+def begin(con: duckdb.DuckDBPyConnection, run_at: datetime, journeys: list[str],
+          holder: str) -> None:
+    """Record the tick and copy the state it will rewrite (one transaction)."""
+    _ensure_journal(con)
+    con.execute("begin transaction")
+    try:
+        for journey_id in journeys:
+            for table in tick_tables(journey_id).rewritten:
+                snapshot = table + SNAPSHOT_SUFFIX
+                con.execute(f"drop table if exists {snapshot}")
+                if _exists(con, table):
+                    con.execute(f"create table {snapshot} as select * from {table}")
+            con.execute(f"insert into {JOURNAL} values (?, ?, ?)", [journey_id, run_at, holder])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def finish(con: duckdb.DuckDBPyConnection) -> None:
+    """The tick succeeded: forget its journal and copies."""
+    _ensure_journal(con)
+    con.execute("begin transaction")
+    try:
+        for journey_id, in con.execute(f"select distinct journey_id from {JOURNAL}").fetchall():
+            for table in tick_tables(journey_id).rewritten:
+                con.execute(f"drop table if exists {table}{SNAPSHOT_SUFFIX}")
+        con.execute(f"delete from {JOURNAL}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
+    """Undo the tick in the journal, if any (one transaction); return what was undone."""
+    _ensure_journal(con)
+    undone = con.execute(f"select distinct journey_id, tick_at from {JOURNAL} "
+                         "order by journey_id").fetchall()
+    if not undone:
+        return []
+    con.execute("begin transaction")
+    try:
+        for journey_id, run_at in undone:
+            tables = tick_tables(journey_id)
+            for table in tables.rewritten:
+                snapshot = table + SNAPSHOT_SUFFIX
+                con.execute(f"drop table if exists {table}")
+                if _exists(con, snapshot):
+                    con.execute(f"alter table {snapshot} rename to {table.split('.')[1]}")
+            for table, clock in tables.appended:
+                if _exists(con, table):
+                    con.execute(f"delete from {table} where journey_id = ? and {clock} = ?",
+                                [journey_id, run_at])
+        con.execute(f"delete from {JOURNAL}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return [(journey_id, run_at) for journey_id, run_at in undone]

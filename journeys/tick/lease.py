@@ -1,0 +1,83 @@
+"""One tick at a time per warehouse: an exclusive lease held for the whole tick.
+
+DuckDB allows one writing process, and a tick is many dbt transactions: a second tick in
+between would read half of the first. The lease is an OS lock (``flock``) on a file next to
+the warehouse, so it is released when its holder exits, even killed: a crashed tick never
+blocks the next one, which then undoes what the crash left (:mod:`journeys.tick.journal`).
+The file holds who has the lease and since when, for the message of whoever waits.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+class TickBusy(RuntimeError):
+    """Another tick holds the warehouse; the message says which and since when."""
+
+
+def lease_path(warehouse: Path) -> Path:
+    """The lease file of a warehouse.
+
+    Example:
+        >>> lease_path(Path("/data/warehouse.duckdb")).name
+        'warehouse.duckdb.tick-lease'
+    """
+    return warehouse.with_name(warehouse.name + ".tick-lease")
+
+
+def _holder_of(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        info = json.loads(os.read(fd, 4096).decode() or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not info:
+        return "another tick"
+    return (f"{info.get('holder', 'another tick')} (tick {info.get('clock', '?')}, "
+            f"since {info.get('since', '?')} UTC, pid {info.get('pid', '?')})")
+
+
+@contextmanager
+def tick_lease(warehouse: Path, holder: str, clock: datetime,
+               wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the warehouse's lease for the block; wait up to ``wait_s`` for it, then raise
+    :class:`TickBusy` naming the holder.
+
+    ``holder`` says who ticks (a Dagster run id, ``journeys run``): never member data.
+    """
+    path = lease_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TickBusy(
+                        f"the warehouse {warehouse} is busy with {_holder_of(fd)}: "
+                        f"tick {clock:%Y-%m-%d %H:%M:%S} was not run (one tick at a time; "
+                        "it runs with the next tick, or run it again when that one ends)"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({
+            "holder": holder, "clock": clock.isoformat(sep=" "), "pid": os.getpid(),
+            "since": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

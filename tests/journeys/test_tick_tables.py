@@ -1,0 +1,27 @@
+"""The tables a failed tick restores are exactly the ones a tick rewrites (tick_tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from journeys.compiler import compile_plans
+from journeys.compiler.project_models import output_models
+from journeys.compiler.tick_tables import tick_tables
+from journeys.validation import validate_project
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_table_a_journey_tick_writes_is_restored_by_a_rollback() -> None:
+    result = validate_project(None, project_root=REPO, warehouse=None)
+    plans = compile_plans(result.specs, result.profile_columns)
+    for journey_id in result.specs:
+        written = {f"{p.schema}.{p.name}" for p in plans
+                   if p.group == journey_id and p.materialized != "view"}
+        assert written == set(tick_tables(journey_id).rewritten), journey_id
+
+
+def test_every_appended_output_is_cleaned_by_its_clock_key() -> None:
+    appended = {(f"{p.schema}.{p.name}", p.unique_key[1]) for p in output_models(["a"])
+                if p.materialized == "incremental"}
+    assert appended == set(tick_tables("a").appended)
