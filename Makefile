@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make demo   environment + synthetic warehouse + 14 days of hourly ticks + per-tile counts
 #   make test   environment + every test (CI runs this through .ci/run)
+#   make dev    the Dagster UI on the journeys (dagster dev -w workspace.yaml)
 #   make bench  environment + the figures of BENCHMARKS.md at the issue's scales (about half
 #               an hour; BENCH_ARGS="--only backtest --days 3" for a quick one)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -8,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: env demo test test-fast bench lint compile clean
+.PHONY: env demo dev test test-fast bench lint compile clean
 
 env: $(STAMP)
 
@@ -22,10 +23,13 @@ $(STAMP): pyproject.toml
 demo: env
 	$(BIN)/journeys demo $(if $(PROFILES),--profiles $(PROFILES))
 
+dev: env
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
+
 test: env
 	$(BIN)/journeys compile --check
-	$(BIN)/ruff check journeys tests
-	$(BIN)/python -m pytest -q --doctest-modules journeys tests
+	$(BIN)/ruff check journeys orchestration_defs reverse_etl tests
+	$(BIN)/python -m pytest -q --doctest-modules journeys orchestration_defs reverse_etl tests
 
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow" tests
@@ -34,7 +38,7 @@ bench: env
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 lint: env
-	$(BIN)/ruff check journeys tests benchmarks
+	$(BIN)/ruff check journeys orchestration_defs reverse_etl tests benchmarks
 
 compile: env
 	$(BIN)/journeys compile

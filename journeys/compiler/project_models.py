@@ -103,7 +103,7 @@ def output_models(journey_ids: list[str]) -> list[ModelPlan]:
                    exp.alias_(lit("active"), "status"), "tile_id", "entered_tile_at",
                    "entered_journey_at", exp.alias_(dialect.typed_null("timestamp"), "exited_at"),
                    exp.alias_(dialect.typed_null("varchar"), "exit_reason"), "updated_tick_at")
-        .from_(ref(f"{jid}__open")) for jid in journey_ids]
+        .from_(part(f"{jid}__open")) for jid in journey_ids]
     state: exp.Query = exp.select(*state_cols).from_(ref("journey_ended_entries"))
     for more in open_parts:
         state = exp.union(state, more, distinct=False)

@@ -1,0 +1,1 @@
+"""Dagster definitions of the journeys project (`dagster dev -w workspace.yaml`)."""

@@ -1,0 +1,1 @@
+"""The journey models as dbt assets: project, translator, CLI arguments, assets."""

@@ -1,0 +1,57 @@
+"""The journey models as one dbt multi-asset: a tick is `dbt build` of the selection.
+
+The tick runs inside :func:`journeys.tick.guarded.guarded_tick`: one tick at a time per
+warehouse (a tick that finds another one running waits, then is skipped and says why), and
+all or nothing (a failed model or a failed blocking check rolls the tick back, so the
+dispatch of that tick never runs on half a tick).
+"""
+
+# No `from __future__ import annotations`: Dagster reads the context and resource types.
+
+import os
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from journeys.settings import WAREHOUSE_ENV, load_settings
+from journeys.tick.guarded import guarded_tick
+from journeys.tick.lease import TickBusy
+from orchestration_defs.dbt.cli_args import dbt_build_args
+from orchestration_defs.dbt.project import journeys_dbt_project
+from orchestration_defs.dbt.translator import JourneysTranslator
+from orchestration_defs.ticks.clock import TickClock, clock_text
+
+PROJECT = journeys_dbt_project()
+
+
+def journeys_in(keys: set[dg.AssetKey]) -> list[str]:
+    """The journeys whose models are among ``keys`` (model names are ``<journey>__<part>``).
+
+    Example:
+        >>> journeys_in({dg.AssetKey("welcome__open"), dg.AssetKey("due_actions")})
+        ['welcome']
+    """
+    return sorted({k.path[-1].split("__")[0] for k in keys if "__" in k.path[-1]})
+
+
+@dbt_assets(manifest=PROJECT.manifest_path, project=PROJECT,
+            dagster_dbt_translator=JourneysTranslator(), name="journey_models")
+def journey_models(context: AssetExecutionContext, dbt: DbtCliResource,
+                   tick_clock: TickClock):
+    settings = load_settings()
+    os.environ[WAREHOUSE_ENV] = str(settings.warehouse)  # profiles.yml reads it
+    run_at = tick_clock.resolve(context)
+    journeys = journeys_in(set(context.selected_asset_keys))
+    holder = f"dagster run {context.run_id[:8]}"
+    context.log.info(f"tick {clock_text(run_at)} of {', '.join(journeys) or 'no journey'}")
+    try:
+        with guarded_tick(settings.warehouse, run_at, journeys, holder,
+                          wait_s=tick_clock.wait_seconds, log=context.log.info) as due:
+            if not due:
+                context.log.info("every selected journey already ticked at or after "
+                                 f"{clock_text(run_at)}: nothing changes (S1)")
+            yield from dbt.cli(dbt_build_args(run_at), context=context,
+                               target_path=PROJECT.target_path).stream()
+    except TickBusy as busy:
+        context.log.warning(f"tick skipped: {busy}")

@@ -1,0 +1,1 @@
+"""The dispatch asset: where due actions leave the warehouse."""

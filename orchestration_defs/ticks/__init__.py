@@ -1,0 +1,1 @@
+"""When journeys tick: the tick clock, one job and one schedule per journey."""
