@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+
 from journeys.settings import load_settings
 from journeys.validation import validate_project
 from orchestration_defs.dbt.assets import PROJECT, journey_models
