@@ -20,7 +20,7 @@ NOT_TICKING = frozenset({"draft", "paused"})
 
 def tick_job(journey_id: str) -> dg.UnresolvedAssetJobDefinition:
     selection = (dg.AssetSelection.groups(journey_id, AUDIENCES_GROUP, *GROUPS.values())
-                 | dg.AssetSelection.keys("dispatch"))
+                 | dg.AssetSelection.assets("dispatch"))
     return dg.define_asset_job(
         name=f"tick_{journey_id}", selection=selection, tags={WAREHOUSE_TAG: "default"},
         description=f"One tick of the journey {journey_id}, then the dispatch of its actions.")

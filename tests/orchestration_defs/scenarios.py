@@ -22,7 +22,7 @@ def _run(job_name: str, clock: str, wait_s: float) -> dict:
     from orchestration_defs.definitions import defs
 
     instance = dg.DagsterInstance.ephemeral()
-    result = defs.get_job_def(job_name).execute_in_process(
+    result = defs.resolve_job_def(job_name).execute_in_process(
         run_config={"resources": {"tick_clock": {"config": {"at": clock,
                                                             "wait_seconds": wait_s}}}},
         instance=instance, raise_on_error=False)

@@ -78,7 +78,7 @@ def test_the_definitions_load_and_validate(tmp_path: Path) -> None:
 def test_a_schedule_ticks_at_its_scheduled_time_not_the_wall_clock() -> None:
     from orchestration_defs.definitions import defs
 
-    schedule = defs.get_schedule_def("welcome_series_schedule")
+    schedule = defs.resolve_schedule_def("welcome_series_schedule")
     assert schedule.cron_schedule == "0 * * * *" and schedule.execution_timezone == "UTC"
     scheduled = datetime(2026, 3, 29, 1, tzinfo=UTC)
     with dg.build_schedule_context(scheduled_execution_time=scheduled) as context:
@@ -96,8 +96,8 @@ def test_every_journey_has_a_group_a_job_and_a_schedule() -> None:
     journeys = sorted(p.stem for p in (REPO / "journey_specs").glob("[!_]*.yml"))
     assert set(journeys) <= groups and {"journey_outputs", "reverse_etl"} <= groups
     for journey_id in journeys:
-        assert defs.get_job_def(f"tick_{journey_id}")
-        assert defs.get_schedule_def(f"{journey_id}_schedule")
+        assert defs.resolve_job_def(f"tick_{journey_id}")
+        assert defs.resolve_schedule_def(f"{journey_id}_schedule")
     checks = {key.name for key in graph.asset_check_keys}
     assert any(name.startswith("journeys_unique_combination_due_actions") or
                name.startswith("unique_due_actions_action_id") for name in checks)
