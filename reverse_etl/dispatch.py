@@ -14,6 +14,9 @@ from pathlib import Path
 
 import duckdb
 
+from journeys.compiler.relations import OUTPUT_SCHEMA
+from journeys.warehouse import table_exists
+
 
 @dataclass(frozen=True)
 class DispatchSummary:
@@ -30,10 +33,7 @@ def dispatch_tick(warehouse: Path, tick_at: datetime) -> DispatchSummary:
     """Dispatch the actions that became due at ``tick_at`` (a dry run for now)."""
     con = duckdb.connect(str(warehouse))
     try:
-        exists = con.execute("select count(*) from information_schema.tables where "
-                             "table_schema = 'journeys' and table_name = 'due_actions'"
-                             ).fetchone()
-        if not exists or not exists[0]:
+        if not table_exists(con, OUTPUT_SCHEMA, "due_actions"):
             return DispatchSummary(tick_at=tick_at, dry_run=True)
         rows = con.execute("select destination, action, count(*) from journeys.due_actions "
                            "where tick_at = ? group by all order by all", [tick_at]).fetchall()

@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from journeys.compiler.plan import ModelPlan
 from journeys.compiler.relations import SOURCE_SCHEMA, is_clock_input, placeholder
+from journeys.warehouse import table_exists
 
 CLOCKS = "__journeys_clocks"
 """Temporary table of the clocks of the current run (the compiled clock input)."""
@@ -71,12 +72,10 @@ class InProcessEngine:
     def _exists(self, schema: str, name: str) -> bool:
         if (schema, name) in self._known:
             return True
-        row = self.con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? "
-            "and table_name = ?", [schema, name]).fetchone()
-        if row and row[0]:
+        if table_exists(self.con, schema, name):
             self._known.add((schema, name))
-        return bool(row and row[0])
+            return True
+        return False
 
     def _external(self, name: str) -> exp.Table:
         """A ref to a model this compiler did not generate (a user's audience model)."""

@@ -14,13 +14,15 @@ cost to scan; the outputs, which grow with history, are only deleted from by key
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
 
-from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
+from journeys.compiler.relations import INTERNAL_SCHEMA
 from journeys.compiler.tick_tables import tick_tables
+from journeys.warehouse import last_ticks, table_exists
 
 JOURNAL = f"{INTERNAL_SCHEMA}.tick_journal"
 SNAPSHOT_SUFFIX = "__before_tick"
@@ -28,9 +30,18 @@ SNAPSHOT_SUFFIX = "__before_tick"
 
 def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, name = qualified.split(".")
-    row = con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                      "and table_name = ?", [schema, name]).fetchone()
-    return bool(row and row[0])
+    return table_exists(con, schema, name)
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def _ensure_journal(con: duckdb.DuckDBPyConnection) -> None:
@@ -42,10 +53,7 @@ def _ensure_journal(con: duckdb.DuckDBPyConnection) -> None:
 def due_journeys(con: duckdb.DuckDBPyConnection, journeys: Iterable[str],
                  run_at: datetime) -> list[str]:
     """The journeys a tick at ``run_at`` changes: those not ticked at or after it (S1)."""
-    last: dict[str, datetime] = {}
-    if _exists(con, f"{OUTPUT_SCHEMA}.journey_ticks"):
-        last = dict(con.execute(f"select journey_id, max(tick_at) from {OUTPUT_SCHEMA}."
-                                "journey_ticks group by journey_id").fetchall())
+    last = last_ticks(con)
     return sorted(j for j in journeys if j not in last or last[j] < run_at)
 
 
@@ -53,8 +61,7 @@ def begin(con: duckdb.DuckDBPyConnection, run_at: datetime, journeys: list[str],
           holder: str) -> None:
     """Record the tick and copy the state it will rewrite (one transaction)."""
     _ensure_journal(con)
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         for journey_id in journeys:
             for table in tick_tables(journey_id).rewritten:
                 snapshot = table + SNAPSHOT_SUFFIX
@@ -62,25 +69,16 @@ def begin(con: duckdb.DuckDBPyConnection, run_at: datetime, journeys: list[str],
                 if _exists(con, table):
                     con.execute(f"create table {snapshot} as select * from {table}")
             con.execute(f"insert into {JOURNAL} values (?, ?, ?)", [journey_id, run_at, holder])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """The tick succeeded: forget its journal and copies."""
     _ensure_journal(con)
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         for journey_id, in con.execute(f"select distinct journey_id from {JOURNAL}").fetchall():
             for table in tick_tables(journey_id).rewritten:
                 con.execute(f"drop table if exists {table}{SNAPSHOT_SUFFIX}")
         con.execute(f"delete from {JOURNAL}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
@@ -90,8 +88,7 @@ def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
                          "order by journey_id").fetchall()
     if not undone:
         return []
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         for journey_id, run_at in undone:
             tables = tick_tables(journey_id)
             for table in tables.rewritten:
@@ -104,8 +101,4 @@ def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
                     con.execute(f"delete from {table} where journey_id = ? and {clock} = ?",
                                 [journey_id, run_at])
         con.execute(f"delete from {JOURNAL}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return [(journey_id, run_at) for journey_id, run_at in undone]

@@ -20,6 +20,7 @@ from journeys.settings import Settings
 from journeys.tick.dbt_runner import run_dbt
 from journeys.tick.guarded import guarded_tick
 from journeys.tick.inprocess import InProcessEngine, ensure_inputs
+from journeys.warehouse import last_ticks
 
 Engine = Literal["dbt", "inprocess"]
 DEFAULT_BATCH = 72
@@ -63,16 +64,6 @@ def check_warehouse(settings: Settings) -> None:
         ensure_inputs(con)
     finally:
         con.close()
-
-
-def last_ticks(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
-    """Clock of each journey's last processed tick."""
-    exists = con.execute("select count(*) from information_schema.tables where "
-                         "table_schema = 'journeys' and table_name = 'journey_ticks'").fetchone()
-    if not exists or not exists[0]:
-        return {}
-    return dict(con.execute("select journey_id, max(tick_at) from journeys.journey_ticks "
-                            "group by journey_id").fetchall())
 
 
 def _tick_rows(con: duckdb.DuckDBPyConnection, run_at: datetime) -> list[dict]:
