@@ -12,14 +12,7 @@
         {%- if existing is not none -%}
             {{ relation }}
         {%- else -%}
-            {%- set node = graph.nodes.values()
-                | selectattr('resource_type', 'equalto', 'model')
-                | selectattr('name', 'equalto', model_name) | first -%}
-            (select
-            {%- for column in node.columns.values() %}
-                cast(null as {{ column.data_type }}) as {{ column.name }}{{ "," if not loop.last }}
-            {%- endfor %}
-            where 1 = 0)
+            {{ journeys_empty_relation(model_name) }}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -16,11 +16,7 @@
         {%- if relation is not none -%}
             {{ relation }}
         {%- else -%}
-            (select
-            {%- for column in node.columns.values() %}
-                cast(null as {{ column.data_type }}) as {{ column.name }}{{ "," if not loop.last }}
-            {%- endfor %}
-            where 1 = 0)
+            {{ journeys_empty_relation(model_name) }}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
