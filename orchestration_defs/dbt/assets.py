@@ -8,13 +8,12 @@ dispatch of that tick never runs on half a tick).
 
 # No `from __future__ import annotations`: Dagster reads the context and resource types.
 
-import os
 
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from journeys.settings import WAREHOUSE_ENV, load_settings
+from journeys.settings import load_settings
 from journeys.tick.guarded import guarded_tick
 from journeys.tick.lease import TickBusy
 from orchestration_defs.dbt.cli_args import dbt_build_args
@@ -40,7 +39,6 @@ def journeys_in(keys: set[dg.AssetKey]) -> list[str]:
 def journey_models(context: AssetExecutionContext, dbt: DbtCliResource,
                    tick_clock: TickClock):
     settings = load_settings()
-    os.environ[WAREHOUSE_ENV] = str(settings.warehouse)  # profiles.yml reads it
     run_at = tick_clock.resolve(context)
     journeys = journeys_in(set(context.selected_asset_keys))
     holder = f"dagster run {context.run_id[:8]}"

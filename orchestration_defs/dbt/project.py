@@ -12,10 +12,11 @@ import sys
 from functools import cache
 from pathlib import Path
 
-from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
 from journeys.project import ProjectError, prepare_dbt_project
 from journeys.settings import WAREHOUSE_ENV, Settings, load_settings
+from journeys.spec.models import JourneySpec
 
 TARGET = Path("target") / "dagster"
 """dbt's target folder for Dagster (its manifest and partial-parse cache)."""
@@ -31,26 +32,18 @@ def _newest_input(dbt_dir: Path) -> float:
     return max((p.stat().st_mtime for p in files if p.is_file()), default=0.0)
 
 
-class JourneysPreparer(DagsterDbtProjectPreparer):
-    """Compile the specs, then parse the dbt project if anything changed."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(["parse", "--quiet"])
-        self.settings = settings
-
-    def prepare_if_dev(self, project: DbtProject) -> None:
-        self.prepare(project)
-
-    def prepare(self, project: DbtProject) -> None:
-        try:
-            prepare_dbt_project(self.settings)
-        except ProjectError as problem:
-            lines = "\n".join(str(p) for p in problem.result.problems)
-            raise SpecProblems(f"{problem}; fix them and reload the code location:\n{lines}"
-                               ) from None
-        manifest = project.manifest_path
-        if not manifest.exists() or manifest.stat().st_mtime < _newest_input(project.project_dir):
-            dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+def prepare(project: DbtProject, settings: Settings) -> dict[str, JourneySpec]:
+    """Compile the specs, then parse the dbt project if anything changed; return the specs."""
+    try:
+        specs = prepare_dbt_project(settings).specs
+    except ProjectError as problem:
+        lines = "\n".join(str(p) for p in problem.result.problems)
+        raise SpecProblems(f"{problem}; fix them and reload the code location:\n{lines}"
+                           ) from None
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_input(project.project_dir):
+        dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return specs
 
 
 def dbt_cli(project: DbtProject) -> DbtCliResource:
@@ -60,11 +53,19 @@ def dbt_cli(project: DbtProject) -> DbtCliResource:
 
 
 @cache
-def journeys_dbt_project() -> DbtProject:
-    """The project, prepared (cached: one per process)."""
+def _prepared() -> tuple[DbtProject, dict[str, JourneySpec]]:
     settings = load_settings()
     os.environ[WAREHOUSE_ENV] = str(settings.warehouse)  # profiles.yml reads it
     project = DbtProject(project_dir=settings.dbt_dir, profiles_dir=settings.dbt_dir,
                          target_path=TARGET)
-    JourneysPreparer(settings).prepare(project)
-    return project
+    return project, prepare(project, settings)
+
+
+def journeys_dbt_project() -> DbtProject:
+    """The project, prepared (once per process)."""
+    return _prepared()[0]
+
+
+def journey_specs() -> dict[str, JourneySpec]:
+    """The valid specs the project was prepared from, by journey id."""
+    return _prepared()[1]
