@@ -24,13 +24,10 @@ from journeys.settings import Settings
 from journeys.tick import journal
 from journeys.tick.lease import TickBusy, tick_lease
 from journeys.tick.runner import run_dbt_tick, simulate
+from tests.project_copy import FAILING_MODEL, copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 T1, T2 = datetime(2026, 10, 31, 6), datetime(2026, 10, 31, 7)
-FAILING_MODEL = """{{ config(materialized='table') }}
--- fails after the welcome series' open entries were rebuilt: half a tick is written
-select error('injected failure') as boom from {{ ref('welcome_series__open') }}
-"""
 SLOW_MODEL = """{{ config(materialized='table') }}
 select count(*) as n from {{ ref('welcome_series__open') }}, range(400000000)
 """
@@ -67,11 +64,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "journey_specs", root / "journey_specs")
-    shutil.copytree(REPO / "dbt_project", root / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    return root
+    return copy_project(tmp_path / "project")
 
 
 def _reference(source: Path, tmp_path: Path, clocks: list[datetime]) -> Path:

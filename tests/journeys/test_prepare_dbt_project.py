@@ -3,7 +3,6 @@ something they depend on changed (journeys.compiler.fingerprint)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,15 @@ from journeys.compiler import fingerprint
 from journeys.compiler.render_dbt import stale_files
 from journeys.project import ProjectError, compile_project, prepare_dbt_project
 from journeys.settings import Settings
+from tests.project_copy import copy_project
 
-REPO = Path(__file__).resolve().parents[2]
 WELCOME = Path("journey_specs/welcome_series.yml")
 WELCOME_CLOCK = Path("dbt_project/models/journeys/welcome_series/welcome_series__clock.sql")
 
 
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "journey_specs", root / "journey_specs")
-    shutil.copytree(REPO / "dbt_project", root / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    root = copy_project(tmp_path / "project")
     return Settings(project_root=root, warehouse=tmp_path / "absent.duckdb")
 
 

@@ -19,15 +19,13 @@ from journeys.demo.synthetic import generate_warehouse
 from orchestration_defs.dbt.cli_args import dbt_build_args
 from orchestration_defs.ticks.clock import CLOCK_TAG
 from tests.journeys.test_atomic_ticks import warehouse_tables
+from tests.project_copy import FAILING_MODEL, copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 T1, T2 = datetime(2026, 10, 31, 6), datetime(2026, 10, 31, 7)
 SLOW_MODEL = """{{ config(materialized='table') }}
 select count(*) as n from {{ ref('stg_profiles') }}, range(300000000)
-"""
-FAILING_MODEL = """{{ config(materialized='table') }}
-select error('injected failure') as boom from {{ ref('welcome_series__open') }}
 """
 
 
@@ -39,12 +37,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "journey_specs", root / "journey_specs")
-    shutil.copytree(REPO / "dbt_project", root / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    shutil.copy(REPO / "workspace.yaml", root / "workspace.yaml")
-    return root
+    return copy_project(tmp_path / "project", "workspace.yaml")
 
 
 def _env(project: Path, warehouse: Path) -> dict[str, str]:

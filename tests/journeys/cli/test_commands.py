@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -12,6 +11,7 @@ import duckdb
 import pytest
 
 from journeys.demo.synthetic import generate_warehouse
+from tests.project_copy import copy_project
 
 REPO = Path(__file__).resolve().parents[3]
 JOURNEYS = [sys.executable, "-m", "journeys.cli"]
@@ -28,11 +28,7 @@ def run(args: list[str], cwd: Path, warehouse: Path | None = None) -> subprocess
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     """A copy of the repository's project files (specs and dbt project) to break freely."""
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "journey_specs", root / "journey_specs")
-    shutil.copytree(REPO / "dbt_project", root / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    return root
+    return copy_project(tmp_path / "project")
 
 
 def test_validate_accepts_the_seed_journeys(project: Path) -> None:
