@@ -182,6 +182,31 @@ def _print_totals(reports: list[TickReport]) -> None:
     console.print(table)
 
 
+@main.command(name="dispatch")
+@click.option("--dry-run", is_flag=True,
+              help="Write the exact requests to a file instead of sending; change nothing.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="The dry run's file (default: outbox/dry_run.jsonl).")
+@click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for a tick or dispatch that holds the warehouse.")
+@click.pass_obj
+def dispatch_cmd(settings, dry_run: bool, out: Path | None, wait: float) -> None:
+    """Send the due actions to their destinations and log every attempt (reverse ETL)."""
+    from reverse_etl.dispatch import DispatchError
+    from reverse_etl.report import print_summary
+    from reverse_etl.run import run_dispatch
+
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}: run `journeys demo` or set "
+              "JOURNEYS_WAREHOUSE")
+    try:
+        summary = run_dispatch(settings, dry_run=dry_run, wait_s=wait, dry_run_file=out,
+                               log=lambda line: click.echo(line, err=True))
+    except (DispatchError, TickBusy) as failure:
+        _fail(str(failure))
+    print_summary(summary, console)
+
+
 @main.command()
 @click.argument("journey_id", required=False)
 @click.pass_obj

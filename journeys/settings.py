@@ -1,12 +1,13 @@
 """The one module that reads the environment.
 
-Everything else receives a :class:`Settings`. Secrets are never read here: destinations
-read theirs at dispatch (the reverse-ETL step).
+Everything else receives a :class:`Settings`, or, for the reverse-ETL step, the secrets
+read by :func:`read_secrets` at dispatch (never at validation, never logged).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,3 +47,21 @@ def load_settings(warehouse: str | Path | None = None) -> Settings:
     path = Path(path)
     return Settings(project_root=root,
                     warehouse=(path if path.is_absolute() else Path.cwd() / path).resolve())
+
+
+def read_secrets(names: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+    """The values of the named environment variables, and the names that are unset or empty.
+
+    Example:
+        >>> read_secrets(["JOURNEYS_SURELY_UNSET_VARIABLE"])
+        ({}, ['JOURNEYS_SURELY_UNSET_VARIABLE'])
+    """
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for name in dict.fromkeys(names):
+        value = os.environ.get(name)
+        if value:
+            found[name] = value
+        else:
+            missing.append(name)
+    return found, missing

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
@@ -22,3 +24,15 @@ def last_ticks(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
         return {}
     return dict(con.execute(f"select journey_id, max(tick_at) from {OUTPUT_SCHEMA}."
                             "journey_ticks group by journey_id").fetchall())
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction for the block: committed when it ends, rolled back if it raises."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise

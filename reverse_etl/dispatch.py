@@ -1,48 +1,329 @@
-"""Dispatch of a tick's due actions.
+"""Dispatch: every due action without a final delivery goes to its destination, once, and
+every attempt is logged (CONTRACT C7, C8, S15b).
 
-Until delivery lands (SendGrid, Twilio, Braze, webhooks, the delivery log), dispatch is a
-dry run: it reads what a tick made due and counts it per destination and action, which is
-what the Dagster dispatch asset reports. The real step plugs in here with the same entry
-point.
+A dispatch holds the warehouse's tick lease (no tick runs meanwhile; a second dispatch
+waits or is refused), then:
+
+1. rolls back a tick a crash left half-done, and settles the intents a killed dispatch
+   left (:func:`reverse_etl.queue.recover`);
+2. queues the due actions of the ticks since the last dispatch, and suppresses those of
+   entries that exited early (S15b);
+3. reads the secrets of the destinations it will use: a missing one stops it here, before
+   anything is sent;
+4. sends in rounds of ``round_size`` actions: commit the intents, send concurrently, log
+   the outcomes and settle the queue in one transaction. Memory holds one round;
+5. waits for retries due within the retry policy's ``max_wait_seconds``; later ones are
+   left, queued, for the next dispatch.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from journeys.compiler.relations import OUTPUT_SCHEMA
-from journeys.warehouse import table_exists
+from journeys.settings import Settings, read_secrets
+from journeys.tick import journal
+from journeys.warehouse import transaction
+from reverse_etl import queue
+from reverse_etl.actions import DueAction
+from reverse_etl.delivery_log import Status
+from reverse_etl.destinations.base import Destination, OutgoingRequest
+from reverse_etl.destinations.registry import build_all, secret_names
+from reverse_etl.outcomes import Outcome
+from reverse_etl.policy import Decision, decide
+from reverse_etl.redaction import Redactor, member_values
+from reverse_etl.sender import Sender, new_client
+
+ROUND_SIZE = 1000
+Checkpoint = Callable[[str], None]
+"""Called at named points (``before_request``, ``after_request``, ``after_log``): the crash
+tests kill the dispatcher there. Does nothing otherwise."""
 
 
-@dataclass(frozen=True)
+class DispatchError(RuntimeError):
+    """Dispatch cannot start (a missing secret, a recipient column the profiles lack):
+    the message says what to fix; nothing was sent."""
+
+
+@dataclass
 class DispatchSummary:
-    """What a dispatch did (or, dry, would do) for the actions of one tick."""
+    """What a dispatch did (or, dry, would do)."""
 
-    tick_at: datetime
+    dispatch_id: str
     dry_run: bool
-    due: int = 0
-    by_destination: dict[str, int] = field(default_factory=dict)
-    by_action: dict[str, int] = field(default_factory=dict)
+    queued: int = 0
+    recovered: dict[str, int] = field(default_factory=dict)
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_destination: dict[str, Counter[str]] = field(default_factory=dict)
+    requests: int = 0
+    left_queued: int = 0
+    elapsed_ms: int = 0
+    dry_run_file: Path | None = None
+
+    def count(self, destination: str, status: str, n: int = 1) -> None:
+        self.by_status[status] += n
+        self.by_destination.setdefault(destination, Counter())[status] += n
 
 
-def dispatch_tick(warehouse: Path, tick_at: datetime) -> DispatchSummary:
-    """Dispatch the actions that became due at ``tick_at`` (a dry run for now)."""
-    con = duckdb.connect(str(warehouse))
+def utc_now() -> datetime:
+    """Wall-clock UTC, naive like the warehouse's timestamps: when attempts happen is a
+    fact of the world, unlike the tick clock."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _due_action(row: Mapping[str, Any], recipient_column: str | None) -> DueAction:
+    payload = row["payload"]
+    return DueAction(
+        action_id=row["action_id"], journey_id=row["journey_id"], member_id=row["member_id"],
+        entry_seq=row["entry_seq"], tile_id=row["tile_id"], tile_type=row["tile_type"],
+        destination=row["destination"], action=row["action"], template=row["template"],
+        payload=json.loads(payload) if isinstance(payload, str) else (payload or {}),
+        due_at=row["due_at"], attempt=row["attempts"],
+        recipient=row.get(f"recipient__{recipient_column}") if recipient_column else None)
+
+
+def recipient_column(destination: Destination) -> str | None:
+    return getattr(destination.config, "recipient_column", None)
+
+
+def prepare_round(rows: list[dict[str, Any]], destinations: Mapping[str, Destination]
+                  ) -> tuple[list[tuple[str, OutgoingRequest]], dict[str, tuple[DueAction, str]]]:
+    """A round's requests (batched where the provider allows, except actions whose batch
+    was refused, which go alone), and the actions refused before sending, with why."""
+    work: list[tuple[str, OutgoingRequest]] = []
+    refused: dict[str, tuple[DueAction, str]] = {}
+    groups: dict[tuple[str, bool], list[DueAction]] = {}
+    for row in rows:
+        destination = destinations[row["destination"]]
+        groups.setdefault((row["destination"], bool(row["solo"])), []).append(
+            _due_action(row, recipient_column(destination)))
+    for (name, solo), actions in sorted(groups.items()):
+        by_id = {a.action_id: a for a in actions}
+        for batch in ([[a] for a in actions] if solo else [actions]):
+            prepared = destinations[name].prepare(batch)
+            work += [(name, r) for r in prepared.requests]
+            refused |= {i: (by_id[i], why) for i, why in prepared.refused.items()}
+    return work, refused
+
+
+class Dispatcher:
+    """One dispatch over an open connection (the caller holds the lease)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, destinations: dict[str, Destination],
+                 redactor: Redactor, log: Callable[[str], None], summary: DispatchSummary,
+                 round_size: int, clock: Callable[[], datetime], checkpoint: Checkpoint,
+                 seed: int | None = None) -> None:
+        self.con, self.destinations, self.redactor = con, destinations, redactor
+        self.log, self.summary, self.round_size = log, summary, round_size
+        self.clock, self.checkpoint = clock, checkpoint
+        self.rng = random.Random(seed)
+        self.columns = sorted({c for d in destinations.values()
+                               if (c := recipient_column(d)) is not None})
+
+    def _log_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
+                 outcome: Outcome | None) -> dict[str, Any]:
+        values = member_values([action.payload, action.recipient])
+        return {
+            "action_id": action.action_id, "attempt": action.attempt,
+            "status": str(decision.status), "destination": action.destination,
+            "http_status": outcome.http_status if outcome else None,
+            "provider_message_id": outcome.provider_message_id if outcome else None,
+            "error": self.redactor.clean(decision.error, values),
+            "attempted_at": attempted_at, "journey_id": action.journey_id,
+            "member_id": action.member_id, "tile_id": action.tile_id,
+            "action": action.action, "reason": None,
+            "next_attempt_at": decision.next_attempt_at,
+            "dispatch_id": self.summary.dispatch_id}
+
+    async def _send(self, sender: Sender, work: list[tuple[str, OutgoingRequest]]
+                    ) -> list[Outcome]:
+        async def one(name: str, request: OutgoingRequest) -> Outcome:
+            self.checkpoint("before_request")
+            outcome = (await sender.send_all([(name, request)]))[0]
+            self.checkpoint("after_request")
+            return outcome
+        return list(await asyncio.gather(*(one(n, r) for n, r in work)))
+
+    async def run_rounds(self, max_wait_s: float, client_connections: int) -> None:
+        async with new_client(client_connections) as client:
+            sender = Sender(self.destinations, client)
+            while True:
+                started = self.clock()
+                rows = queue.claim(self.con, self.round_size, started,
+                                   self.summary.dispatch_id, self.columns)
+                if not rows:
+                    retry_at = queue.next_retry(self.con)
+                    if retry_at is None:
+                        return
+                    wait = (retry_at - self.clock()).total_seconds()
+                    if wait > max_wait_s:
+                        self.log(f"{queue.pending(self.con)} action(s) wait for a retry at "
+                                 f"{retry_at:%Y-%m-%d %H:%M:%S} UTC: left for the next "
+                                 "dispatch")
+                        return
+                    await asyncio.sleep(max(0.0, wait) + 0.01)
+                    continue
+                await self._round(sender, rows, started)
+
+    async def _round(self, sender: Sender, rows: list[dict[str, Any]],
+                     started: datetime) -> None:
+        work, refused = prepare_round(rows, self.destinations)
+        outcomes = await self._send(sender, work)
+        for destination in self.destinations.values():
+            destination.flush()
+        after = self.clock()
+        by_id = {r["action_id"]: r for r in rows}
+        log_rows: list[dict[str, Any]] = []
+        settled: list[dict[str, Any]] = []
+
+        def record(action: DueAction, decision: Decision, outcome: Outcome | None) -> None:
+            log_rows.append(self._log_row(action, decision, started, outcome))
+            settled.append({"action_id": action.action_id, "final": decision.final,
+                            "next_attempt_at": decision.next_attempt_at,
+                            "solo": decision.solo})
+            self.summary.count(action.destination, str(decision.status))
+
+        for action, why in refused.values():
+            record(action, Decision(Status.FAILED, why), None)
+        for (name, request), outcome in zip(work, outcomes, strict=True):
+            config = self.destinations[name].config
+            size = len(request.action_ids)
+            for action_id in request.action_ids:
+                row = by_id[action_id]
+                action = _due_action(row, recipient_column(self.destinations[name]))
+                record(action, decide(outcome, action.attempt, size, row["solo"], config,
+                                      after, self.rng), outcome)
+        self.summary.requests += len(work)
+        queue.settle(self.con, log_rows, settled)
+        self.checkpoint("after_log")
+        counts = Counter(r["status"] for r in log_rows)
+        self.log(f"round of {len(rows)} action(s), {len(work)} request(s): "
+                 + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+def _redacted_log(log: Callable[[str], None], redactor: Redactor) -> Callable[[str], None]:
+    return lambda line: log(redactor.clean(line) or "")
+
+
+def dispatch(settings: Settings, configs: Mapping[str, Any], *, dry_run: bool = False,
+             shown_destinations: str = "journey_specs/_destinations.yml",
+             log: Callable[[str], None] = lambda _: None, round_size: int = ROUND_SIZE,
+             clock: Callable[[], datetime] = utc_now, checkpoint: Checkpoint = lambda _: None,
+             dry_run_file: Path | None = None, seed: int | None = None) -> DispatchSummary:
+    """Dispatch every due action without a final delivery (see the module's steps).
+
+    The caller holds the tick lease. Raises :class:`DispatchError` (nothing sent) when a
+    secret or a recipient column is missing.
+    """
+    begun = time.monotonic()
+    summary = DispatchSummary(dispatch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
+    con = duckdb.connect(str(settings.warehouse), read_only=dry_run)
+    destinations: dict[str, Destination] = {}
     try:
-        if not table_exists(con, OUTPUT_SCHEMA, "due_actions"):
-            return DispatchSummary(tick_at=tick_at, dry_run=True)
-        rows = con.execute("select destination, action, count(*) from journeys.due_actions "
-                           "where tick_at = ? group by all order by all", [tick_at]).fetchall()
+        if dry_run:
+            _dry_run(con, settings, configs, summary, dry_run_file, round_size)
+        else:
+            destinations = _dispatch(con, settings, configs, summary, shown_destinations,
+                                     log, round_size, clock, checkpoint, seed)
     finally:
+        for destination in destinations.values():
+            destination.close()
         con.close()
-    by_destination: dict[str, int] = {}
-    by_action: dict[str, int] = {}
-    for destination, action, count in rows:
-        by_destination[destination] = by_destination.get(destination, 0) + count
-        by_action[action] = by_action.get(action, 0) + count
-    return DispatchSummary(tick_at=tick_at, dry_run=True, due=sum(by_action.values()),
-                           by_destination=by_destination, by_action=by_action)
+    summary.elapsed_ms = int((time.monotonic() - begun) * 1000)
+    return summary
+
+
+def _check_recipients(con: duckdb.DuckDBPyConnection,
+                      destinations: Mapping[str, Destination], shown: str) -> None:
+    have = queue.profile_columns(con)
+    for name, destination in destinations.items():
+        column = recipient_column(destination)
+        if column and have and column not in have:
+            raise DispatchError(
+                f"{shown}: destination '{name}': recipient_column '{column}' is not a column "
+                f"of the profiles (columns: {', '.join(sorted(have))}); nothing was sent")
+
+
+def _destinations(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  configs: Mapping[str, Any], names: list[str], shown: str,
+                  dry_run: bool) -> tuple[dict[str, Destination], Redactor]:
+    used = {n: configs[n] for n in names if n in configs}
+    values, missing = read_secrets(v for c in used.values() for v in secret_names(c))
+    try:
+        destinations = build_all(used, values, missing, settings.project_root, dry_run=dry_run)
+    except ValueError as missing_secret:
+        raise DispatchError(str(missing_secret)) from None
+    _check_recipients(con, destinations, shown)
+    return destinations, Redactor(values.values())
+
+
+def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mapping[str, Any],
+              summary: DispatchSummary, shown: str, log: Callable[[str], None],
+              round_size: int, clock: Callable[[], datetime], checkpoint: Checkpoint,
+              seed: int | None) -> dict[str, Destination]:
+    queue.ensure_tables(con)
+    for journey_id, at in journal.rollback(con):
+        log(f"{journey_id}: rolled back tick {at:%Y-%m-%d %H:%M:%S}, left unfinished by a "
+            "tick that stopped half-way")
+    now = clock()
+    summary.recovered = queue.recover(
+        con, {n: c.delivery for n, c in configs.items()},
+        {n: c.retry.max_attempts for n, c in configs.items()}, now, summary.dispatch_id)
+    if summary.recovered:
+        log("settled the intents of a dispatch that stopped half-way: " + ", ".join(
+            f"{n} {k}" for k, n in sorted(summary.recovered.items())))
+    with transaction(con):
+        summary.queued = queue.enqueue(con)
+    for name, n in queue.suppress_exited(con, now, summary.dispatch_id).items():
+        summary.count(name, str(Status.SUPPRESSED), n)
+    for name, n in queue.fail_unconfigured(con, sorted(configs), now, summary.dispatch_id,
+                                           shown).items():
+        summary.count(name, str(Status.FAILED), n)
+        log(f"{n} action(s) name destination '{name}', missing from {shown}: failed")
+    destinations, redactor = _destinations(con, settings, configs,
+                                           queue.destinations_pending(con), shown, False)
+    if not destinations:
+        return destinations
+    dispatcher = Dispatcher(con, destinations, redactor, _redacted_log(log, redactor), summary,
+                            round_size, clock, checkpoint, seed)
+    max_wait = max(d.config.retry.max_wait_seconds for d in destinations.values())
+    connections = min(256, sum(d.config.concurrency for d in destinations.values()))
+    asyncio.run(dispatcher.run_rounds(max_wait, connections))
+    summary.left_queued = queue.pending(con)
+    return destinations
+
+
+def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mapping[str, Any],
+             summary: DispatchSummary, out: Path | None, round_size: int) -> None:
+    """Write the exact requests a dispatch would make, one JSON line each; change nothing."""
+    out = out or settings.project_root / "outbox" / "dry_run.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary.dry_run_file = out
+    destinations, _ = _destinations(con, settings, configs, sorted(configs),
+                                    "journey_specs/_destinations.yml", True)
+    columns = sorted({c for d in destinations.values() if (c := recipient_column(d))})
+    with out.open("w", encoding="utf-8") as sink:
+        for rows in queue.preview(con, columns, round_size):
+            known = [r for r in rows if r["destination"] in destinations]
+            for row in rows:
+                if row["destination"] not in destinations:
+                    summary.count(row["destination"], str(Status.FAILED))
+            work, refused = prepare_round(known, destinations)
+            for name, request in work:
+                sink.write(json.dumps({"destination": name, **request.shown()},
+                                      default=str) + "\n")
+                summary.count(name, "would_send", len(request.action_ids))
+            for action, _ in refused.values():
+                summary.count(action.destination, str(Status.FAILED))
+            summary.requests += len(work)

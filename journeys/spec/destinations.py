@@ -19,6 +19,7 @@ URL_PATTERN = r"^https?://\S+$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
 
 Url = Annotated[str, StringConstraints(pattern=URL_PATTERN)]
+Column = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")]
 
 
 class DestinationModel(BaseModel):
@@ -40,19 +41,37 @@ class RateLimit(DestinationModel):
 
 
 class RetryPolicy(DestinationModel):
-    """Bounded retries with exponential backoff for transient errors (timeouts, 429, 5xx)."""
+    """Bounded retries with exponential backoff and jitter for transient errors.
+
+    Transient means the provider did not take the request (429, a refused connection), or,
+    under ``at_least_once``, that it may have (a timeout, a 5xx). ``Retry-After`` wins over
+    the backoff when the provider sends it. ``max_wait_seconds`` bounds how long one
+    dispatch waits for a retry; a later one is left to the next dispatch.
+    """
 
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
     backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
     max_backoff_seconds: Annotated[float, Field(ge=0)] = 60.0
+    max_wait_seconds: Annotated[float, Field(ge=0)] = 60.0
+
+
+Delivery = Literal["at_most_once", "at_least_once"]
+"""What a dispatch does when it cannot tell whether a request went through (a timeout or a
+5xx after sending, or a crash between the request and the log): ``at_most_once`` records
+``unknown`` and never sends again; ``at_least_once`` sends again with the same
+idempotency key."""
 
 
 class _Common(DestinationModel):
-    """What every destination takes: a base URL override, a rate limit, a retry policy."""
+    """What every destination takes: a base URL override, limits, a retry and a delivery
+    policy."""
 
     base_url: Url | None = None
     rate_limit: RateLimit | None = None
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    delivery: Delivery = "at_most_once"
+    concurrency: Annotated[int, Field(ge=1, le=256)] = 16
+    timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
 
 
 class EmailSender(DestinationModel):
@@ -68,6 +87,8 @@ class SendgridDestination(_Common):
     type: Literal["sendgrid"]
     api_key: SecretRef
     from_: EmailSender = Field(alias="from")
+    recipient_column: Column = "email"
+    batch_size: Annotated[int, Field(ge=1, le=1000)] = 1000
 
 
 class TwilioDestination(_Common):
@@ -77,6 +98,7 @@ class TwilioDestination(_Common):
     account_sid: SecretRef
     auth_token: SecretRef
     from_: Annotated[str, StringConstraints(min_length=1)] = Field(alias="from")
+    recipient_column: Column = "phone"
 
 
 class BrazeDestination(_Common):
@@ -85,6 +107,8 @@ class BrazeDestination(_Common):
     type: Literal["braze"]
     api_key: SecretRef
     base_url: Url
+    app_id: str | None = None
+    campaign_id: str | None = None
 
 
 class WebhookDestination(_Common):
@@ -93,6 +117,7 @@ class WebhookDestination(_Common):
     type: Literal["webhook"]
     url: Url
     secret: SecretRef
+    delivery: Delivery = "at_least_once"
 
 
 class OutboxDestination(_Common):
@@ -100,6 +125,7 @@ class OutboxDestination(_Common):
 
     type: Literal["outbox"]
     path: Annotated[str, StringConstraints(min_length=1)] | None = None
+    recipient_column: Column | None = None
 
     def resolved_path(self, name: str) -> str:
         """The file written for destination ``name``: ``path``, or ``outbox/<name>.jsonl``."""

@@ -14,15 +14,14 @@ cost to scan; the outputs, which grow with history, are only deleted from by key
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime
 
 import duckdb
 
 from journeys.compiler.relations import INTERNAL_SCHEMA
 from journeys.compiler.tick_tables import tick_tables
-from journeys.warehouse import last_ticks, table_exists
+from journeys.warehouse import last_ticks, table_exists, transaction
 
 JOURNAL = f"{INTERNAL_SCHEMA}.tick_journal"
 SNAPSHOT_SUFFIX = "__before_tick"
@@ -31,17 +30,6 @@ SNAPSHOT_SUFFIX = "__before_tick"
 def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, name = qualified.split(".")
     return table_exists(con, schema, name)
-
-
-@contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    con.execute("begin transaction")
-    try:
-        yield
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _ensure_journal(con: duckdb.DuckDBPyConnection) -> None:
@@ -61,7 +49,7 @@ def begin(con: duckdb.DuckDBPyConnection, run_at: datetime, journeys: list[str],
           holder: str) -> None:
     """Record the tick and copy the state it will rewrite (one transaction)."""
     _ensure_journal(con)
-    with _transaction(con):
+    with transaction(con):
         for journey_id in journeys:
             for table in tick_tables(journey_id).rewritten:
                 snapshot = table + SNAPSHOT_SUFFIX
@@ -74,7 +62,7 @@ def begin(con: duckdb.DuckDBPyConnection, run_at: datetime, journeys: list[str],
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """The tick succeeded: forget its journal and copies."""
     _ensure_journal(con)
-    with _transaction(con):
+    with transaction(con):
         for journey_id, in con.execute(f"select distinct journey_id from {JOURNAL}").fetchall():
             for table in tick_tables(journey_id).rewritten:
                 con.execute(f"drop table if exists {table}{SNAPSHOT_SUFFIX}")
@@ -88,7 +76,7 @@ def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
                          "order by journey_id").fetchall()
     if not undone:
         return []
-    with _transaction(con):
+    with transaction(con):
         for journey_id, run_at in undone:
             tables = tick_tables(journey_id)
             for table in tables.rewritten:

@@ -1,0 +1,56 @@
+"""The delivery log (C7 ``delivery_log``): one row per delivery attempt, append-only.
+
+Its latest row per action says where the action stands. Final statuses: ``sent``,
+``failed`` (refused for good: a 4xx, a null template field, no recipient), ``dead`` (gave
+up after the retry policy's attempts), ``unknown`` (may or may not have arrived, and the
+destination is at-most-once), ``suppressed`` (not sent on purpose; ``reason`` says why,
+e.g. ``exited``: S15b). ``retrying`` is not final: another attempt follows at
+``next_attempt_at``. The next tick, governance and BI read it from the warehouse.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import duckdb
+
+from journeys.compiler.relations import OUTPUT_SCHEMA
+
+DELIVERY_LOG = f"{OUTPUT_SCHEMA}.delivery_log"
+
+
+class Status(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+    UNKNOWN = "unknown"
+    SUPPRESSED = "suppressed"
+    RETRYING = "retrying"
+
+
+FINAL = frozenset({Status.SENT, Status.FAILED, Status.DEAD, Status.UNKNOWN, Status.SUPPRESSED})
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("action_id", "varchar"),
+    ("attempt", "integer"),
+    ("status", "varchar"),
+    ("destination", "varchar"),
+    ("http_status", "integer"),
+    ("provider_message_id", "varchar"),
+    ("error", "varchar"),
+    ("attempted_at", "timestamp"),
+    ("journey_id", "varchar"),
+    ("member_id", "varchar"),
+    ("tile_id", "varchar"),
+    ("action", "varchar"),
+    ("reason", "varchar"),
+    ("next_attempt_at", "timestamp"),
+    ("dispatch_id", "varchar"),
+)
+"""The contract's columns first, then who and what the action was, and why (C9 reasons)."""
+
+
+def ensure_delivery_log(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {OUTPUT_SCHEMA}")
+    columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
+    con.execute(f"create table if not exists {DELIVERY_LOG} ({columns})")

@@ -1,0 +1,263 @@
+"""The dispatch queue: the actions not yet in a final state, and each one's intent.
+
+``journeys_internal.dispatch_queue`` holds one row per action still to deliver. Its
+``state`` is ``ready`` (to send), ``waiting`` (a retry at ``next_attempt_at``) or
+``sending``: the *intent*, committed with ``attempts`` already counting the attempt before
+any request leaves. After the requests, one transaction appends their outcomes to the
+delivery log and removes the actions that reached a final state. So a dispatcher killed
+at any point leaves either an intent (it may have sent: :func:`recover` applies the
+destination's delivery policy) or a logged outcome, never an action that vanished.
+
+New actions come from ``due_actions`` by a per-journey cursor (the last tick whose actions
+were queued), so a dispatch reads the ticks since the previous one, not all history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
+from journeys.warehouse import table_exists, transaction
+from reverse_etl.delivery_log import COLUMNS as LOG_COLUMNS
+from reverse_etl.delivery_log import DELIVERY_LOG, Status, ensure_delivery_log
+from reverse_etl.rows import insert_rows, rows_parameters, rows_relation
+
+QUEUE = f"{INTERNAL_SCHEMA}.dispatch_queue"
+CURSOR = f"{INTERNAL_SCHEMA}.dispatch_cursor"
+DUE_ACTIONS = f"{OUTPUT_SCHEMA}.due_actions"
+JOURNEY_STATE = f"{OUTPUT_SCHEMA}.journey_state"
+PROFILES = "journeys_staging.stg_profiles"
+
+ACTION_COLUMNS = ("action_id", "journey_id", "member_id", "entry_seq", "tile_id", "tile_type",
+                  "destination", "action", "template", "payload", "due_at", "tick_at")
+_QUEUE_DDL = (
+    "action_id varchar, journey_id varchar, member_id varchar, entry_seq integer, "
+    "tile_id varchar, tile_type varchar, destination varchar, action varchar, "
+    "template varchar, payload json, due_at timestamp, tick_at timestamp, "
+    "attempts integer not null, state varchar not null, next_attempt_at timestamp, "
+    "solo boolean not null, dispatch_id varchar, claimed_at timestamp")
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {INTERNAL_SCHEMA}")
+    con.execute(f"create table if not exists {QUEUE} ({_QUEUE_DDL})")
+    con.execute(f"create table if not exists {CURSOR} (journey_id varchar, tick_at timestamp)")
+    ensure_delivery_log(con)
+
+
+def enqueue(con: duckdb.DuckDBPyConnection) -> int:
+    """Queue the due actions of the ticks since each journey's cursor; move the cursors.
+
+    The caller holds the tick lease, so no tick runs meanwhile and every tick in
+    ``journey_ticks`` is complete: the cursors move to each journey's last one.
+    """
+    if not (table_exists(con, OUTPUT_SCHEMA, "due_actions")
+            and table_exists(con, OUTPUT_SCHEMA, "journey_ticks")):
+        return 0
+    ticks = f"{OUTPUT_SCHEMA}.journey_ticks"
+    floor, uncovered = con.execute(
+        f"select (select min(tick_at) from {CURSOR}), count(*) from (select distinct "
+        f"journey_id from {ticks}) t where journey_id not in (select journey_id from {CURSOR})"
+    ).fetchone()
+    # With every journey under a cursor, the constant floor lets zone maps skip the row
+    # groups of old ticks; the join then applies each journey's own cursor.
+    floor_filter, params = ("d.tick_at > ?", [floor]) if floor and not uncovered else ("true", [])
+    columns = ", ".join(f"d.{c}" for c in ACTION_COLUMNS)
+    added = con.execute(
+        f"insert into {QUEUE} select {columns}, 0, 'ready', null, false, null, null "
+        f"from {DUE_ACTIONS} d left join {CURSOR} c on c.journey_id = d.journey_id "
+        f"where {floor_filter} and (c.tick_at is null or d.tick_at > c.tick_at)",
+        params).fetchone()[0]
+    con.execute(f"delete from {CURSOR}")
+    con.execute(f"insert into {CURSOR} select journey_id, max(tick_at) from {ticks} "
+                "group by journey_id")
+    return added
+
+
+def _log_from_queue(con: duckdb.DuckDBPyConnection, where: str, params: list[Any],
+                    status: str, reason: str | None, error: str | None, attempted_at: datetime,
+                    dispatch_id: str, attempt: str = "q.attempts") -> dict[str, int]:
+    """Log one row per queued action matching ``where`` (set-based); counts by destination."""
+    names = ", ".join(name for name, _ in LOG_COLUMNS)
+    counts = dict(con.execute(f"select destination, count(*) from {QUEUE} q where {where} "
+                              "group by all", params).fetchall())
+    con.execute(
+        f"insert into {DELIVERY_LOG} ({names}) select q.action_id, {attempt}, ?, "
+        "q.destination, null, null, ?, ?, q.journey_id, q.member_id, q.tile_id, q.action, ?, "
+        f"null, ? from {QUEUE} q where {where}",
+        [status, error, attempted_at, reason, dispatch_id, *params])
+    return counts
+
+
+def suppress_exited(con: duckdb.DuckDBPyConnection, now: datetime,
+                    dispatch_id: str) -> dict[str, int]:
+    """S15b: actions of entries that exited early are not sent: logged ``suppressed`` with
+    reason ``exited`` and removed from the queue (one transaction)."""
+    if not table_exists(con, OUTPUT_SCHEMA, "journey_state"):
+        return {}
+    exited = (f"q.state in ('ready', 'waiting') and exists (select 1 from {JOURNEY_STATE} s "
+              "where s.journey_id = q.journey_id and s.member_id = q.member_id "
+              "and s.entry_seq = q.entry_seq and s.status = 'exited')")
+    with transaction(con):
+        count = _log_from_queue(con, exited, [], Status.SUPPRESSED, "exited",
+                                "the member left the journey early before this action was "
+                                "dispatched (S15b)", now, dispatch_id, "q.attempts + 1")
+        con.execute(f"delete from {QUEUE} q where {exited}")
+    return count
+
+
+def recover(con: duckdb.DuckDBPyConnection, delivery: Mapping[str, str],
+            max_attempts: Mapping[str, int], now: datetime, dispatch_id: str) -> dict[str, int]:
+    """Settle the intents a killed dispatcher left (the caller holds the lease, so every
+    ``sending`` row is one). At-most-once: ``unknown``, never sent again. At-least-once:
+    sent again with the same idempotency key, unless its attempts are spent (``dead``)."""
+    rows = con.execute(f"select destination, attempts, count(*) from {QUEUE} "
+                       "where state = 'sending' group by all").fetchall()
+    if not rows:
+        return {}
+    again = sorted({d for d, _, _ in rows if delivery.get(d) == "at_least_once"})
+    settled: dict[str, int] = {}
+    with transaction(con):
+        stopped = "the dispatch stopped after this request may have been sent"
+        once = "q.state = 'sending' and q.destination not in (select unnest(?::varchar[]))"
+        settled["unknown"] = sum(_log_from_queue(
+            con, once, [again], Status.UNKNOWN, None,
+            f"{stopped} (at-most-once: not sent again)", now, dispatch_id).values())
+        con.execute(f"delete from {QUEUE} q where {once}", [again])
+        for destination in again:
+            limit = max_attempts.get(destination, 1)
+            spent = "q.state = 'sending' and q.destination = ? and q.attempts >= ?"
+            settled["dead"] = settled.get("dead", 0) + sum(_log_from_queue(
+                con, spent, [destination, limit], Status.DEAD, None,
+                f"{stopped}; its {limit} attempts are spent", now, dispatch_id).values())
+            con.execute(f"delete from {QUEUE} q where {spent}", [destination, limit])
+            retry = "q.state = 'sending' and q.destination = ?"
+            settled["resent"] = settled.get("resent", 0) + sum(_log_from_queue(
+                con, retry, [destination], Status.RETRYING, None,
+                f"{stopped} (at-least-once: sent again with the same idempotency key)",
+                now, dispatch_id).values())
+            con.execute(f"update {QUEUE} q set state = 'ready', dispatch_id = null "
+                        f"where {retry}", [destination])
+    return {k: v for k, v in settled.items() if v}
+
+
+def destinations_pending(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [d for d, in con.execute(f"select distinct destination from {QUEUE} "
+                                    "order by 1").fetchall()]
+
+
+def claim(con: duckdb.DuckDBPyConnection, limit: int, now: datetime, dispatch_id: str,
+          recipients: Sequence[str]) -> list[dict[str, Any]]:
+    """Take up to ``limit`` actions that can be sent now and commit their intents.
+
+    Returns each row with ``attempt`` (the one about to be made) and, per recipient column
+    asked for, the profile's value as it is now.
+    """
+    with transaction(con):
+        con.execute(
+            f"update {QUEUE} set state = 'sending', attempts = attempts + 1, dispatch_id = ?, "
+            f"claimed_at = ? where action_id in (select action_id from {QUEUE} "
+            "where state = 'ready' or (state = 'waiting' and next_attempt_at <= ?) "
+            "order by due_at, action_id limit ?)", [dispatch_id, now, now, limit])
+        extra = "".join(f", p.{c} as recipient__{c}" for c in recipients)
+        join = (f" left join {PROFILES} p on p.member_id = q.member_id" if recipients else "")
+        cursor = con.execute(
+            f"select q.*{extra} from {QUEUE} q{join} where q.state = 'sending' "
+            "and q.dispatch_id = ? order by q.due_at, q.action_id", [dispatch_id])
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return rows
+
+
+OUTCOME_COLUMNS = (("action_id", "varchar"), ("final", "boolean"),
+                   ("next_attempt_at", "timestamp"), ("solo", "boolean"))
+
+
+def settle(con: duckdb.DuckDBPyConnection, log_rows: Sequence[dict[str, Any]],
+           outcomes: Sequence[dict[str, Any]]) -> None:
+    """Log a round's attempts and update the queue, in one transaction: final actions
+    leave the queue, the others wait for their next attempt."""
+    with transaction(con):
+        insert_rows(con, DELIVERY_LOG, LOG_COLUMNS, log_rows)
+        if outcomes:
+            relation = rows_relation(OUTCOME_COLUMNS)
+            params = rows_parameters(OUTCOME_COLUMNS, outcomes)
+            con.execute(f"delete from {QUEUE} where action_id in (select action_id from "
+                        f"({relation}) where final)", params)
+            con.execute(f"update {QUEUE} set state = 'waiting', dispatch_id = null, "
+                        "next_attempt_at = o.next_attempt_at, solo = o.solo "
+                        f"from ({relation}) o where {QUEUE}.action_id = o.action_id "
+                        "and not o.final", params)
+
+
+def next_retry(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the earliest waiting action may be tried again."""
+    return con.execute(f"select min(next_attempt_at) from {QUEUE} "
+                       "where state = 'waiting'").fetchone()[0]
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(f"select count(*) from {QUEUE}").fetchone()[0]
+
+
+def fail_unconfigured(con: duckdb.DuckDBPyConnection, configured: Sequence[str],
+                      now: datetime, dispatch_id: str, shown: str) -> dict[str, int]:
+    """Actions whose destination is no longer in ``_destinations.yml`` fail, set-based,
+    rather than stopping every other destination's dispatch."""
+    where = ("q.state in ('ready', 'waiting') and q.destination not in "
+             "(select unnest(?::varchar[]))")
+    with transaction(con):
+        count = _log_from_queue(
+            con, where, [list(configured)], Status.FAILED, None,
+            f"the destination is not configured in {shown}: add it, and the actions of later "
+            "ticks are sent", now, dispatch_id, "q.attempts + 1")
+        con.execute(f"delete from {QUEUE} q where {where}", [list(configured)])
+    return count
+
+
+def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
+            batch: int) -> Any:
+    """What a dispatch would send, read-only (a dry run): queued actions not in a final
+    state plus the due actions past the cursors, less those of entries that exited early.
+    Yields lists of rows shaped like :func:`claim`'s."""
+    have_queue = table_exists(con, *QUEUE.split("."))
+    have_due = (table_exists(con, OUTPUT_SCHEMA, "due_actions")
+                and table_exists(con, OUTPUT_SCHEMA, "journey_ticks"))
+    parts = []
+    columns = ", ".join(ACTION_COLUMNS)
+    if have_queue:
+        parts.append(f"select {columns}, attempts + 1 as attempts, solo from {QUEUE} "
+                     "where state in ('ready', 'waiting')")
+    if have_due:
+        cursor = (f"left join {CURSOR} c on c.journey_id = d.journey_id" if have_queue else
+                  "left join (select null::varchar as journey_id, null::timestamp as tick_at) "
+                  "c on false")
+        parts.append(f"select {', '.join('d.' + c for c in ACTION_COLUMNS)}, "
+                     "1 as attempts, false as solo "
+                     f"from {DUE_ACTIONS} d {cursor} where c.tick_at is null "
+                     "or d.tick_at > c.tick_at")
+    if not parts:
+        return
+    exited = ""
+    if table_exists(con, OUTPUT_SCHEMA, "journey_state"):
+        exited = (f" where not exists (select 1 from {JOURNEY_STATE} s where s.journey_id = "
+                  "q.journey_id and s.member_id = q.member_id and s.entry_seq = q.entry_seq "
+                  "and s.status = 'exited')")
+    extra = "".join(f", p.{c} as recipient__{c}" for c in recipients)
+    join = f" left join {PROFILES} p on p.member_id = q.member_id" if recipients else ""
+    cursor_ = con.execute(f"select q.*{extra} from ({' union all '.join(parts)}) q{join}"
+                          f"{exited} order by q.due_at, q.action_id")
+    names = [d[0] for d in cursor_.description]
+    while rows := cursor_.fetchmany(batch):
+        yield [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def profile_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    schema, name = PROFILES.split(".")
+    return {c for c, in con.execute("select column_name from information_schema.columns "
+                                    "where table_schema = ? and table_name = ?",
+                                    [schema, name]).fetchall()}
