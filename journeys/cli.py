@@ -248,6 +248,23 @@ def demo(settings, profiles: int, days: int, seed: int) -> None:
     except DbtTickError as failure:
         _fail(str(failure))
     print_report(settings.warehouse, project.validation.specs, console=console)
+    _demo_dispatch(settings)
+
+
+def _demo_dispatch(settings) -> None:
+    """The demo's last step: dispatch to the outbox files and show what went out."""
+    from reverse_etl.dispatch import DispatchError
+    from reverse_etl.report import print_sent, print_summary
+    from reverse_etl.run import run_dispatch
+
+    console.print("dispatching the due actions (`journeys dispatch`: every destination of the "
+                  "demo is an outbox file) …")
+    try:
+        summary = run_dispatch(settings, log=lambda line: None)
+    except (DispatchError, TickBusy) as failure:
+        _fail(str(failure))
+    print_summary(summary, console)
+    print_sent(settings.warehouse, summary.dispatch_id, console)
 
 
 if __name__ == "__main__":

@@ -228,7 +228,8 @@ def dispatch(settings: Settings, configs: Mapping[str, Any], *, dry_run: bool = 
     """
     begun = time.monotonic()
     summary = DispatchSummary(dispatch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
-    con = duckdb.connect(str(settings.warehouse), read_only=dry_run)
+    # A dry run only reads; it opens the file like everyone else in this process does.
+    con = duckdb.connect(str(settings.warehouse))
     destinations: dict[str, Destination] = {}
     try:
         if dry_run:

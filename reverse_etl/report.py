@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
@@ -33,3 +36,24 @@ def print_summary(summary: DispatchSummary, console: Console) -> None:
         console.print(f"{summary.left_queued} action(s) still queued for a later retry")
     if summary.dry_run_file:
         console.print(f"requests written to {summary.dry_run_file}; nothing was sent")
+
+
+def print_sent(warehouse: Path, dispatch_id: str, console: Console) -> None:
+    """What a dispatch delivered, by journey, tile and template (counts, not members)."""
+    con = duckdb.connect(str(warehouse))  # the demo's process may hold it open read-write
+    try:
+        rows = con.execute(
+            "select l.journey_id, l.tile_id, l.destination, d.template, count(*) "
+            "from journeys.delivery_log l join journeys.due_actions d using (action_id) "
+            "where l.dispatch_id = ? and l.status = 'sent' group by all order by all",
+            [dispatch_id]).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        return
+    table = Table(title="sent, by tile")
+    for name in ("journey", "tile", "destination", "template", "sent"):
+        table.add_column(name, justify="right" if name == "sent" else "left")
+    for journey_id, tile_id, destination, template, count in rows:
+        table.add_row(journey_id, tile_id, destination, template or "", str(count))
+    console.print(table)
