@@ -9,13 +9,21 @@ from pathlib import Path
 from journeys.settings import Settings
 from journeys.tick.lease import tick_lease
 from journeys.validation.destinations_file import DESTINATIONS_FILE, read_destinations
-from reverse_etl.dispatch import Checkpoint, DispatchError, DispatchSummary, dispatch, utc_now
+from reverse_etl.dispatch import (
+    ROUND_SIZE,
+    Checkpoint,
+    DispatchError,
+    DispatchSummary,
+    dispatch,
+    utc_now,
+)
 
 
 def run_dispatch(settings: Settings, *, holder: str = "journeys dispatch",
                  dry_run: bool = False, wait_s: float = 0.0, dry_run_file: Path | None = None,
                  log: Callable[[str], None] = lambda _: None,
-                 checkpoint: Checkpoint = lambda _: None) -> DispatchSummary:
+                 checkpoint: Checkpoint = lambda _: None,
+                 round_size: int = ROUND_SIZE) -> DispatchSummary:
     """Dispatch under the lease (raises :class:`journeys.tick.lease.TickBusy` when a tick or
     another dispatch holds it longer than ``wait_s``, and :class:`DispatchError` when the
     destinations file has problems)."""
@@ -27,4 +35,5 @@ def run_dispatch(settings: Settings, *, holder: str = "journeys dispatch",
                             "nothing was sent")
     with tick_lease(settings.warehouse, holder, utc_now(), wait_s):
         return dispatch(settings, read.configs, dry_run=dry_run, shown_destinations=read.shown,
-                        log=log, dry_run_file=dry_run_file, checkpoint=checkpoint)
+                        log=log, dry_run_file=dry_run_file, checkpoint=checkpoint,
+                        round_size=round_size)
