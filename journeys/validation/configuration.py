@@ -29,16 +29,19 @@ def check_configuration(
     """Destinations, profile updates and audience models of one draft."""
     for tid, tile in draft.tiles.items():
         if isinstance(tile, ActionTile):
-            _check_destination(draft, tid, tile.destination, tile.action, destinations)
+            _check_destination(draft, tid, tile.destination, tile.action, destinations,
+                               profile_columns)
         elif isinstance(tile, WebhookTile):
-            _check_destination(draft, tid, tile.destination, "custom_api", destinations)
+            _check_destination(draft, tid, tile.destination, "custom_api", destinations,
+                               profile_columns)
         elif isinstance(tile, UpdateProfileTile) and profile_columns is not None:
             _check_set_columns(draft, tid, tile, profile_columns)
     _check_audience_model(draft, project_root)
 
 
 def _check_destination(
-    draft: SpecDraft, tid: str, name: str, action: str, destinations: DestinationsFile
+    draft: SpecDraft, tid: str, name: str, action: str, destinations: DestinationsFile,
+    profile_columns: frozenset[str] | None,
 ) -> None:
     if not destinations.exists:
         draft.problem(
@@ -66,6 +69,16 @@ def _check_destination(
         draft.problem(
             f"destination '{name}' is a {config.type} destination, which cannot carry out "
             f"{what} (it supports: {can}); use a destination of type {' or '.join(able)}",
+            tid,
+        )
+        return
+    column = getattr(config, "recipient_column", None)
+    if column and profile_columns is not None and column not in profile_columns:
+        draft.problem(
+            f"destination '{name}' reads each member's address from profile column "
+            f"'{column}', which the profiles do not have"
+            f"{did_you_mean(column, profile_columns)}; set its recipient_column in "
+            f"{destinations.shown}",
             tid,
         )
 

@@ -149,6 +149,21 @@ def test_a_broken_destination_is_reported_once(project: Project) -> None:
     assert [p.file for p in problems] == ["journey_specs/_destinations.yml"]
 
 
+def test_a_recipient_column_the_profiles_lack_is_named_with_a_suggestion(
+        project: Project) -> None:
+    (project.specs / "_destinations.yml").write_text(
+        DESTINATIONS.replace("api_key: { env: SENDGRID_API_KEY }",
+                             "api_key: { env: SENDGRID_API_KEY }\n  recipient_column: emial"))
+    project.spec()
+    problems = project.validate().problems
+    assert problems and {p.tile for p in problems} == {
+        "welcome_email", "tips_email", "reminder_email", "final_nudge"}
+    assert problems[0].message == (
+        "destination 'sendgrid' reads each member's address from profile column 'emial', "
+        "which the profiles do not have (did you mean 'email'?); set its recipient_column in "
+        "journey_specs/_destinations.yml")
+
+
 def test_which_destination_supports_which_action() -> None:
     assert SUPPORTED_ACTIONS["sendgrid"] == {"send_email"}
     assert SUPPORTED_ACTIONS["twilio"] == {"send_sms"}
@@ -168,8 +183,8 @@ def test_the_warehouse_profiles_table_is_the_truth(project: Project, tmp_path: P
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create table profiles (member_id varchar, onboarding_completed boolean,"
-                    " first_name varchar, company_name varchar, signed_up_at timestamp,"
-                    " vip boolean)")
+                    " first_name varchar, email varchar, company_name varchar,"
+                    " signed_up_at timestamp, vip boolean)")
     project.spec({"tiles": {"onboarded_again": {"condition": "vip"}}})
     result = validate_project(None, project_root=project.root, warehouse=warehouse)
     assert result.ok, messages(result.problems)
