@@ -9,6 +9,7 @@ destination, leaves before the provider said it may.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping, Sequence
 
@@ -76,7 +77,14 @@ class Sender:
 
 def new_client(total_connections: int) -> httpx.AsyncClient:
     """The dispatch's HTTP client: pooled keep-alive connections, no redirects followed (a
-    provider redirect is an error worth seeing, not a second send)."""
+    provider redirect is an error worth seeing, not a second send).
+
+    httpx logs every request's URL at INFO, and a webhook URL can hold a token: unless the
+    application chose a level for httpx's logger, it is raised to WARNING.
+    """
+    for name in ("httpx", "httpcore"):
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(logging.WARNING)
     limits = httpx.Limits(max_connections=total_connections,
                           max_keepalive_connections=total_connections)
     return httpx.AsyncClient(limits=limits, follow_redirects=False, trust_env=False)

@@ -235,6 +235,28 @@ def test_no_member_data_or_secret_reaches_the_logs_or_the_error_column(
             assert value not in text, f"{value!r} leaked into {text!r}"
 
 
+def test_the_command_prints_no_member_data_or_secret(tmp_path: Path) -> None:
+    with FakeTwilio("AC0123456789abcdef", "tok-very-secret-42") as twilio:
+        twilio.faults = FaultPlan.sequence([Fault.error_after(), Fault.rate_limit(1)])
+        settings = project(tmp_path, {"sms": {
+            "type": "twilio", "account_sid": {"env": "TW_SID"},
+            "auth_token": {"env": "TW_TOKEN"}, "from": "+15550001111",
+            "base_url": twilio.base_url, "retry": {"backoff_seconds": 0.05}}})
+        seed_actions(settings.warehouse, 4, destination="sms", tile_type="action",
+                     action="send_sms", template="HX123",
+                     payload=lambda i: {"first_name": f"Zelda{i}"})
+        env = {**os.environ, "TW_SID": "AC0123456789abcdef", "TW_TOKEN": "tok-very-secret-42",
+               "HTTPX_LOG_LEVEL": "trace"}
+        done = subprocess.run([sys.executable, "-m", "journeys.cli", "--warehouse",
+                               str(settings.warehouse), "dispatch"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    output = done.stdout + done.stderr
+    assert "sent" in output and "unknown" in output
+    for value in ["tok-very-secret-42", "AC0123456789abcdef", "+1555", "Zelda", "@example"]:
+        assert value not in output
+
+
 def test_dry_run_writes_the_exact_requests_and_changes_nothing(tmp_path: Path, hook) -> None:
     settings = project(tmp_path, _webhook(hook))
     seed_actions(settings.warehouse, 3)
