@@ -43,7 +43,7 @@ from reverse_etl.destinations.registry import build_all, secret_names
 from reverse_etl.outcomes import Outcome
 from reverse_etl.policy import Decision, decide
 from reverse_etl.redaction import Redactor, member_values
-from reverse_etl.sender import Sender, new_client
+from reverse_etl.sender import ClientFactory, Sender, one_connection_client
 
 ROUND_SIZE = 1000
 Checkpoint = Callable[[str], None]
@@ -123,10 +123,12 @@ class Dispatcher:
     def __init__(self, con: duckdb.DuckDBPyConnection, destinations: dict[str, Destination],
                  redactor: Redactor, log: Callable[[str], None], summary: DispatchSummary,
                  round_size: int, clock: Callable[[], datetime], checkpoint: Checkpoint,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None,
+                 make_client: ClientFactory = one_connection_client) -> None:
         self.con, self.destinations, self.redactor = con, destinations, redactor
         self.log, self.summary, self.round_size = log, summary, round_size
         self.clock, self.checkpoint = clock, checkpoint
+        self.make_client = make_client
         self.rng = random.Random(seed)
         self.columns = sorted({c for d in destinations.values()
                                if (c := recipient_column(d)) is not None})
@@ -150,14 +152,13 @@ class Dispatcher:
                     ) -> list[Outcome]:
         async def one(name: str, request: OutgoingRequest) -> Outcome:
             self.checkpoint("before_request")
-            outcome = (await sender.send_all([(name, request)]))[0]
+            outcome = await sender.send(name, request)
             self.checkpoint("after_request")
             return outcome
         return list(await asyncio.gather(*(one(n, r) for n, r in work)))
 
-    async def run_rounds(self, max_wait_s: float, client_connections: int) -> None:
-        async with new_client(client_connections) as client:
-            sender = Sender(self.destinations, client)
+    async def run_rounds(self, max_wait_s: float) -> None:
+        async with Sender(self.destinations, self.make_client) as sender:
             while True:
                 started = self.clock()
                 rows = queue.claim(self.con, self.round_size, started,
@@ -299,8 +300,7 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
     dispatcher = Dispatcher(con, destinations, redactor, _redacted_log(log, redactor), summary,
                             round_size, clock, checkpoint, seed)
     max_wait = max(d.config.retry.max_wait_seconds for d in destinations.values())
-    connections = min(256, sum(d.config.concurrency for d in destinations.values()))
-    asyncio.run(dispatcher.run_rounds(max_wait, connections))
+    asyncio.run(dispatcher.run_rounds(max_wait))
     summary.left_queued = queue.pending(con)
     return destinations
 
