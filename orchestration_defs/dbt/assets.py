@@ -41,7 +41,7 @@ def journey_models(context: AssetExecutionContext, dbt: DbtCliResource,
     settings = load_settings()
     run_at = tick_clock.resolve(context)
     journeys = journeys_in(set(context.selected_asset_keys))
-    holder = f"dagster run {context.run_id[:8]}"
+    holder = f"dagster run {context.run.run_id[:8]}"
     context.log.info(f"tick {clock_text(run_at)} of {', '.join(journeys) or 'no journey'}")
     try:
         with guarded_tick(settings.warehouse, run_at, journeys, holder,

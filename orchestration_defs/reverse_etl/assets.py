@@ -27,7 +27,7 @@ def dispatch(context: AssetExecutionContext, tick_clock: TickClock) -> dg.Materi
     settings = load_settings()
     run_at = tick_clock.resolve(context)
     try:
-        summary = run_dispatch(settings, holder=f"dagster run {context.run_id[:8]} (dispatch)",
+        summary = run_dispatch(settings, holder=f"dagster run {context.run.run_id[:8]} (dispatch)",
                                wait_s=tick_clock.wait_seconds, log=context.log.info)
     except TickBusy as busy:
         context.log.warning(f"dispatch skipped: {busy}")

@@ -44,7 +44,7 @@ class TickClock(dg.ConfigurableResource):
         tagged = context.run.tags.get(CLOCK_TAG)
         if tagged:
             return parse_clock(tagged)
-        record = context.instance.get_run_record_by_id(context.run_id)
+        record = context.instance.get_run_record_by_id(context.run.run_id)
         created = record.create_timestamp if record else datetime.now(UTC)
         return created.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
