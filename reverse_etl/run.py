@@ -10,7 +10,6 @@ from journeys.settings import Settings
 from journeys.tick.lease import tick_lease
 from journeys.validation.destinations_file import DESTINATIONS_FILE, read_destinations
 from reverse_etl.dispatch import (
-    ROUND_SIZE,
     Checkpoint,
     DispatchError,
     DispatchSummary,
@@ -23,7 +22,7 @@ def run_dispatch(settings: Settings, *, holder: str = "journeys dispatch",
                  dry_run: bool = False, wait_s: float = 0.0, dry_run_file: Path | None = None,
                  log: Callable[[str], None] = lambda _: None,
                  checkpoint: Checkpoint = lambda _: None,
-                 round_size: int = ROUND_SIZE) -> DispatchSummary:
+                 round_size: int | None = None) -> DispatchSummary:
     """Dispatch under the lease (raises :class:`journeys.tick.lease.TickBusy` when a tick or
     another dispatch holds it longer than ``wait_s``, and :class:`DispatchError` when the
     destinations file has problems)."""

@@ -5,7 +5,8 @@ A new figure is a module here with one ``@figure``-decorated function, named bel
 
 from importlib import import_module
 
-MODULES = ("tick_at_scale", "memory", "growth_with_history", "backtest")
+MODULES = ("tick_at_scale", "memory", "growth_with_history", "backtest",
+           "dispatch_throughput")
 
 for _module in MODULES:
     import_module(f"{__name__}.{_module}")
