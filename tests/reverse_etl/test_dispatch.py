@@ -287,3 +287,30 @@ def test_two_dispatches_at_once_send_nothing_twice(tmp_path: Path, monkeypatch) 
         assert [p.returncode for p in both] == [0, 0], outputs
         assert dict(server.deliveries) == dict.fromkeys(ids, 1)
     assert any("nothing to dispatch" in out for out, _ in outputs)
+
+
+@pytest.mark.parametrize(("delivery", "status", "arrivals"),
+                         [("at_most_once", "unknown", 1), ("at_least_once", "sent", 2)])
+def test_a_timeout_after_sending_follows_the_delivery_policy(
+        tmp_path: Path, hook, delivery: str, status: str, arrivals: int) -> None:
+    """The provider took the request but answered too late: unclear. At-most-once records
+    `unknown`; at-least-once sends again under the same idempotency key."""
+    hook.faults = FaultPlan.sequence([Fault.hang(delay_s=1.5)])
+    settings = project(tmp_path, _webhook(hook, delivery=delivery, timeout_seconds=0.3,
+                                          retry={"backoff_seconds": 0.05}))
+    [action_id] = seed_actions(settings.warehouse, 1)
+    run_dispatch(settings)
+    assert final_statuses(settings.warehouse) == {action_id: status}
+    assert hook.deliveries[action_id] == arrivals
+    first = log_rows(settings.warehouse)[0]
+    assert first["error"].startswith("ReadTimeout")
+
+
+def test_the_rate_limit_spaces_requests_out(tmp_path: Path, hook) -> None:
+    settings = project(tmp_path, _webhook(hook, rate_limit={"per_second": 20}))
+    seed_actions(settings.warehouse, 21)
+    run_dispatch(settings)
+    arrivals = sorted(r.received_at for r in hook.requests)
+    assert len(arrivals) == 21
+    # The n-th request starts no earlier than n / 20 s after the first (late is allowed).
+    assert all(at - arrivals[0] >= n / 20 - 0.03 for n, at in enumerate(arrivals))
