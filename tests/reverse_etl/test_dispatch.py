@@ -15,6 +15,7 @@ from reverse_etl.delivery_log import FINAL
 from reverse_etl.dispatch import DispatchError
 from reverse_etl.run import run_dispatch
 from tests.reverse_etl.fakes import (
+    FakeBraze,
     FakeSendgrid,
     FakeTwilio,
     FakeWebhook,
@@ -314,3 +315,17 @@ def test_the_rate_limit_spaces_requests_out(tmp_path: Path, hook) -> None:
     assert len(arrivals) == 21
     # The n-th request starts no earlier than n / 20 s after the first (late is allowed).
     assert all(at - arrivals[0] >= n / 20 - 0.03 for n, at in enumerate(arrivals))
+
+
+def test_braze_push_reaches_50_users_a_request(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BZ_KEY", "bz-key")
+    with FakeBraze("bz-key") as braze:
+        settings = project(tmp_path, {"push": {
+            "type": "braze", "api_key": {"env": "BZ_KEY"}, "base_url": braze.base_url}})
+        seed_actions(settings.warehouse, 60, destination="push", tile_type="action",
+                     action="send_push", template="push-we-miss-you", payload=lambda i: {})
+        summary = run_dispatch(settings)
+    assert summary.by_status == {"sent": 60} and summary.requests == 2
+    assert sorted(len(json.loads(r.body)["external_user_ids"]) for r in braze.requests) == [
+        10, 50]
+    assert len({row["provider_message_id"] for row in log_rows(settings.warehouse)}) == 2
