@@ -347,9 +347,11 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
     columns = sorted({c for d in destinations.values() if (c := recipient_column(d))})
     with out.open("w", encoding="utf-8") as sink:
         for rows in queue.preview(con, columns, round_size):
-            known = [r for r in rows if r["destination"] in destinations]
+            known = [r for r in rows if r["destination"] in destinations and not r["exited"]]
             for row in rows:
-                if row["destination"] not in destinations:
+                if row["exited"]:
+                    summary.count(row["destination"], str(Status.SUPPRESSED))
+                elif row["destination"] not in destinations:
                     summary.count(row["destination"], str(Status.FAILED))
             work, refused = prepare_round(known, destinations)
             for name, request in work:

@@ -32,6 +32,11 @@ DUE_ACTIONS = f"{OUTPUT_SCHEMA}.due_actions"
 JOURNEY_STATE = f"{OUTPUT_SCHEMA}.journey_state"
 PROFILES = "journeys_staging.stg_profiles"
 
+EXITED_EARLY = (f"exists (select 1 from {JOURNEY_STATE} s where s.journey_id = q.journey_id "
+                "and s.member_id = q.member_id and s.entry_seq = q.entry_seq "
+                "and s.status = 'exited')")
+"""Whether queued action ``q``'s entry exited early (S15b); ``completed`` is a normal end."""
+
 ACTION_COLUMNS = ("action_id", "journey_id", "member_id", "entry_seq", "tile_id", "tile_type",
                   "destination", "action", "template", "payload", "due_at", "tick_at")
 _QUEUE_DDL = (
@@ -99,9 +104,7 @@ def suppress_exited(con: duckdb.DuckDBPyConnection, now: datetime,
     reason ``exited`` and removed from the queue (one transaction)."""
     if not table_exists(con, OUTPUT_SCHEMA, "journey_state"):
         return {}
-    exited = (f"q.state in ('ready', 'waiting') and exists (select 1 from {JOURNEY_STATE} s "
-              "where s.journey_id = q.journey_id and s.member_id = q.member_id "
-              "and s.entry_seq = q.entry_seq and s.status = 'exited')")
+    exited = f"q.state in ('ready', 'waiting') and {EXITED_EARLY}"
     with transaction(con):
         count = _log_from_queue(con, exited, [], Status.SUPPRESSED, "exited",
                                 "the member left the journey early before this action was "
@@ -222,8 +225,8 @@ def fail_unconfigured(con: duckdb.DuckDBPyConnection, configured: Sequence[str],
 def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
             batch: int) -> Any:
     """What a dispatch would send, read-only (a dry run): queued actions not in a final
-    state plus the due actions past the cursors, less those of entries that exited early.
-    Yields lists of rows shaped like :func:`claim`'s."""
+    state plus the due actions past the cursors, each with ``exited`` (its entry left early:
+    S15b would suppress it). Yields lists of rows shaped like :func:`claim`'s."""
     have_queue = table_exists(con, *QUEUE.split("."))
     have_due = (table_exists(con, OUTPUT_SCHEMA, "due_actions")
                 and table_exists(con, OUTPUT_SCHEMA, "journey_ticks"))
@@ -242,15 +245,13 @@ def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
                      "or d.tick_at > c.tick_at")
     if not parts:
         return
-    exited = ""
+    exited = "false"
     if table_exists(con, OUTPUT_SCHEMA, "journey_state"):
-        exited = (f" where not exists (select 1 from {JOURNEY_STATE} s where s.journey_id = "
-                  "q.journey_id and s.member_id = q.member_id and s.entry_seq = q.entry_seq "
-                  "and s.status = 'exited')")
+        exited = EXITED_EARLY
     extra = "".join(f", p.{c} as recipient__{c}" for c in recipients)
     join = f" left join {PROFILES} p on p.member_id = q.member_id" if recipients else ""
-    cursor_ = con.execute(f"select q.*{extra} from ({' union all '.join(parts)}) q{join}"
-                          f"{exited} order by q.due_at, q.action_id")
+    cursor_ = con.execute(f"select q.*, {exited} as exited{extra} from "
+                          f"({' union all '.join(parts)}) q{join} order by q.due_at, q.action_id")
     names = [d[0] for d in cursor_.description]
     while rows := cursor_.fetchmany(batch):
         yield [dict(zip(names, row, strict=True)) for row in rows]

@@ -260,10 +260,10 @@ def test_the_command_prints_no_member_data_or_secret(tmp_path: Path) -> None:
 
 def test_dry_run_writes_the_exact_requests_and_changes_nothing(tmp_path: Path, hook) -> None:
     settings = project(tmp_path, _webhook(hook))
-    seed_actions(settings.warehouse, 3)
+    seed_actions(settings.warehouse, 4, exited=[3])
     out = tmp_path / "dry.jsonl"
     summary = run_dispatch(settings, dry_run=True, dry_run_file=out)
-    assert summary.by_status == {"would_send": 3} and not hook.requests
+    assert summary.by_status == {"would_send": 3, "suppressed": 1} and not hook.requests
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert lines[0]["url"] == hook.url and lines[0]["body"] == {"member": "m00000", "points": 0}
     assert lines[0]["headers"]["webhook-signature"] == "<redacted>"
@@ -272,7 +272,7 @@ def test_dry_run_writes_the_exact_requests_and_changes_nothing(tmp_path: Path, h
               .fetchall()}
     con.close()
     assert "delivery_log" not in tables and "dispatch_queue" not in tables
-    assert run_dispatch(settings).by_status == {"sent": 3}
+    assert run_dispatch(settings).by_status == {"sent": 3, "suppressed": 1}
 
 
 def test_two_dispatches_at_once_send_nothing_twice(tmp_path: Path, monkeypatch) -> None:
