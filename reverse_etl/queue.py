@@ -98,6 +98,18 @@ def _log_from_queue(con: duckdb.DuckDBPyConnection, where: str, params: list[Any
     return counts
 
 
+def _finish_from_queue(con: duckdb.DuckDBPyConnection, where: str, params: list[Any],
+                       status: str, reason: str | None, error: str,
+                       attempted_at: datetime, dispatch_id: str,
+                       attempt: str = "q.attempts") -> dict[str, int]:
+    """Give the queued actions matching ``where`` a final log row and take them out of the
+    queue (the caller's transaction); counts by destination."""
+    counts = _log_from_queue(con, where, params, status, reason, error, attempted_at,
+                             dispatch_id, attempt)
+    con.execute(f"delete from {QUEUE} q where {where}", params)
+    return counts
+
+
 def suppress_exited(con: duckdb.DuckDBPyConnection, now: datetime,
                     dispatch_id: str) -> dict[str, int]:
     """S15b: actions of entries that exited early are not sent: logged ``suppressed`` with
@@ -106,11 +118,9 @@ def suppress_exited(con: duckdb.DuckDBPyConnection, now: datetime,
         return {}
     exited = f"q.state in ('ready', 'waiting') and {EXITED_EARLY}"
     with transaction(con):
-        count = _log_from_queue(con, exited, [], Status.SUPPRESSED, "exited",
-                                "the member left the journey early before this action was "
-                                "dispatched (S15b)", now, dispatch_id, "q.attempts + 1")
-        con.execute(f"delete from {QUEUE} q where {exited}")
-    return count
+        return _finish_from_queue(con, exited, [], Status.SUPPRESSED, "exited",
+                                  "the member left the journey early before this action was "
+                                  "dispatched (S15b)", now, dispatch_id, "q.attempts + 1")
 
 
 def recover(con: duckdb.DuckDBPyConnection, delivery: Mapping[str, str],
@@ -118,26 +128,24 @@ def recover(con: duckdb.DuckDBPyConnection, delivery: Mapping[str, str],
     """Settle the intents a killed dispatcher left (the caller holds the lease, so every
     ``sending`` row is one). At-most-once: ``unknown``, never sent again. At-least-once:
     sent again with the same idempotency key, unless its attempts are spent (``dead``)."""
-    rows = con.execute(f"select destination, attempts, count(*) from {QUEUE} "
-                       "where state = 'sending' group by all").fetchall()
-    if not rows:
+    stranded = [d for d, in con.execute(f"select distinct destination from {QUEUE} "
+                                        "where state = 'sending' order by 1").fetchall()]
+    if not stranded:
         return {}
-    again = sorted({d for d, _, _ in rows if delivery.get(d) == "at_least_once"})
+    again = [d for d in stranded if delivery.get(d) == "at_least_once"]
     settled: dict[str, int] = {}
     with transaction(con):
         stopped = "the dispatch stopped after this request may have been sent"
         once = "q.state = 'sending' and q.destination not in (select unnest(?::varchar[]))"
-        settled["unknown"] = sum(_log_from_queue(
+        settled["unknown"] = sum(_finish_from_queue(
             con, once, [again], Status.UNKNOWN, None,
             f"{stopped} (at-most-once: not sent again)", now, dispatch_id).values())
-        con.execute(f"delete from {QUEUE} q where {once}", [again])
         for destination in again:
             limit = max_attempts.get(destination, 1)
             spent = "q.state = 'sending' and q.destination = ? and q.attempts >= ?"
-            settled["dead"] = settled.get("dead", 0) + sum(_log_from_queue(
+            settled["dead"] = settled.get("dead", 0) + sum(_finish_from_queue(
                 con, spent, [destination, limit], Status.DEAD, None,
                 f"{stopped}; its {limit} attempts are spent", now, dispatch_id).values())
-            con.execute(f"delete from {QUEUE} q where {spent}", [destination, limit])
             retry = "q.state = 'sending' and q.destination = ?"
             settled["resent"] = settled.get("resent", 0) + sum(_log_from_queue(
                 con, retry, [destination], Status.RETRYING, None,
@@ -214,12 +222,10 @@ def fail_unconfigured(con: duckdb.DuckDBPyConnection, configured: Sequence[str],
     where = ("q.state in ('ready', 'waiting') and q.destination not in "
              "(select unnest(?::varchar[]))")
     with transaction(con):
-        count = _log_from_queue(
+        return _finish_from_queue(
             con, where, [list(configured)], Status.FAILED, None,
             f"the destination is not configured in {shown}: add it, and the actions of later "
             "ticks are sent", now, dispatch_id, "q.attempts + 1")
-        con.execute(f"delete from {QUEUE} q where {where}", [list(configured)])
-    return count
 
 
 def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
