@@ -329,3 +329,19 @@ def test_braze_push_reaches_50_users_a_request(tmp_path: Path, monkeypatch) -> N
     assert sorted(len(json.loads(r.body)["external_user_ids"]) for r in braze.requests) == [
         10, 50]
     assert len({row["provider_message_id"] for row in log_rows(settings.warehouse)}) == 2
+
+
+def test_a_destination_removed_from_the_file_fails_its_actions_not_the_others(
+        tmp_path: Path, hook) -> None:
+    settings = project(tmp_path, _webhook(hook))
+    sent = seed_actions(settings.warehouse, 2)
+    gone = seed_actions(settings.warehouse, 1, destination="gone", journey_id="other",
+                        first=50)
+    summary = run_dispatch(settings)
+    assert summary.by_destination == {"hooks": {"sent": 2}, "gone": {"failed": 1}}
+    assert set(hook.deliveries) == set(sent)
+    [failed] = log_rows(settings.warehouse, "status = 'failed'")
+    assert failed["action_id"] == gone[0]
+    assert failed["error"].startswith("the destination is not configured in ")
+    assert failed["error"].endswith("journey_specs/_destinations.yml: add it, and the actions "
+                                    "of later ticks are sent")
