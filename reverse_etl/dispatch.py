@@ -27,7 +27,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ import duckdb
 
 from journeys.settings import Settings, read_secrets
 from journeys.tick import journal
-from journeys.warehouse import transaction
+from journeys.tick.clock import now_clock
 from reverse_etl import queue
 from reverse_etl.actions import DueAction
 from reverse_etl.delivery_log import Status
@@ -89,22 +89,18 @@ class DispatchSummary:
     dry_run: bool
     queued: int = 0
     recovered: dict[str, int] = field(default_factory=dict)
-    by_status: Counter[str] = field(default_factory=Counter)
     by_destination: dict[str, Counter[str]] = field(default_factory=dict)
     requests: int = 0
     left_queued: int = 0
     elapsed_ms: int = 0
     dry_run_file: Path | None = None
 
+    @property
+    def by_status(self) -> Counter[str]:
+        return sum(self.by_destination.values(), Counter())
+
     def count(self, destination: str, status: str, n: int = 1) -> None:
-        self.by_status[status] += n
         self.by_destination.setdefault(destination, Counter())[status] += n
-
-
-def utc_now() -> datetime:
-    """Wall-clock UTC, naive like the warehouse's timestamps: when attempts happen is a
-    fact of the world, unlike the tick clock."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _due_action(row: Mapping[str, Any], recipient_column: str | None) -> DueAction:
@@ -122,24 +118,33 @@ def recipient_column(destination: Destination) -> str | None:
     return getattr(destination.config, "recipient_column", None)
 
 
-def prepare_round(rows: list[dict[str, Any]], destinations: Mapping[str, Destination]
-                  ) -> tuple[list[tuple[str, OutgoingRequest]], dict[str, tuple[DueAction, str]]]:
+@dataclass
+class Round:
+    """A round's actions, the requests carrying them, and those refused before sending."""
+
+    actions: dict[str, DueAction] = field(default_factory=dict)
+    solo: set[str] = field(default_factory=set)
+    work: list[tuple[str, OutgoingRequest]] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def prepare_round(rows: list[dict[str, Any]], destinations: Mapping[str, Destination]) -> Round:
     """A round's requests (batched where the provider allows, except actions whose batch
     was refused, which go alone), and the actions refused before sending, with why."""
-    work: list[tuple[str, OutgoingRequest]] = []
-    refused: dict[str, tuple[DueAction, str]] = {}
+    prepared = Round()
     groups: dict[tuple[str, bool], list[DueAction]] = {}
     for row in rows:
-        destination = destinations[row["destination"]]
-        groups.setdefault((row["destination"], bool(row["solo"])), []).append(
-            _due_action(row, recipient_column(destination)))
+        action = _due_action(row, recipient_column(destinations[row["destination"]]))
+        prepared.actions[action.action_id] = action
+        if row["solo"]:
+            prepared.solo.add(action.action_id)
+        groups.setdefault((action.destination, bool(row["solo"])), []).append(action)
     for (name, solo), actions in sorted(groups.items()):
-        by_id = {a.action_id: a for a in actions}
         for batch in ([[a] for a in actions] if solo else [actions]):
-            prepared = destinations[name].prepare(batch)
-            work += [(name, r) for r in prepared.requests]
-            refused |= {i: (by_id[i], why) for i, why in prepared.refused.items()}
-    return work, refused
+            requests = destinations[name].prepare(batch)
+            prepared.work += [(name, r) for r in requests.requests]
+            prepared.refused |= requests.refused
+    return prepared
 
 
 class Dispatcher:
@@ -148,13 +153,12 @@ class Dispatcher:
     def __init__(self, con: duckdb.DuckDBPyConnection, destinations: dict[str, Destination],
                  redactor: Redactor, log: Callable[[str], None], summary: DispatchSummary,
                  round_size: int, clock: Callable[[], datetime], checkpoint: Checkpoint,
-                 seed: int | None = None,
                  make_client: ClientFactory = one_connection_client) -> None:
         self.con, self.destinations, self.redactor = con, destinations, redactor
         self.log, self.summary, self.round_size = log, summary, round_size
         self.clock, self.checkpoint = clock, checkpoint
         self.make_client = make_client
-        self.rng = random.Random(seed)
+        self.rng = random.Random()
         self.columns = sorted({c for d in destinations.values()
                                if (c := recipient_column(d)) is not None})
 
@@ -204,12 +208,11 @@ class Dispatcher:
 
     async def _round(self, sender: Sender, rows: list[dict[str, Any]],
                      started: datetime) -> None:
-        work, refused = prepare_round(rows, self.destinations)
-        outcomes = await self._send(sender, work)
+        prepared = prepare_round(rows, self.destinations)
+        outcomes = await self._send(sender, prepared.work)
         for destination in self.destinations.values():
             destination.flush()
         after = self.clock()
-        by_id = {r["action_id"]: r for r in rows}
         log_rows: list[dict[str, Any]] = []
         settled: list[dict[str, Any]] = []
 
@@ -220,21 +223,21 @@ class Dispatcher:
                             "solo": decision.solo})
             self.summary.count(action.destination, str(decision.status))
 
-        for action, why in refused.values():
-            record(action, Decision(Status.FAILED, why), None)
-        for (name, request), outcome in zip(work, outcomes, strict=True):
+        for action_id, why in prepared.refused.items():
+            record(prepared.actions[action_id], Decision(Status.FAILED, why), None)
+        for (name, request), outcome in zip(prepared.work, outcomes, strict=True):
             config = self.destinations[name].config
             size = len(request.action_ids)
             for action_id in request.action_ids:
-                row = by_id[action_id]
-                action = _due_action(row, recipient_column(self.destinations[name]))
-                record(action, decide(outcome, action.attempt, size, row["solo"], config,
-                                      after, self.rng), outcome)
-        self.summary.requests += len(work)
+                action = prepared.actions[action_id]
+                record(action, decide(outcome, action.attempt, size,
+                                      action_id in prepared.solo, config, after, self.rng),
+                       outcome)
+        self.summary.requests += len(prepared.work)
         queue.settle(self.con, log_rows, settled)
         self.checkpoint("after_log")
         counts = Counter(r["status"] for r in log_rows)
-        self.log(f"round of {len(rows)} action(s), {len(work)} request(s): "
+        self.log(f"round of {len(rows)} action(s), {len(prepared.work)} request(s): "
                  + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
 
 
@@ -245,8 +248,8 @@ def _redacted_log(log: Callable[[str], None], redactor: Redactor) -> Callable[[s
 def dispatch(settings: Settings, configs: Mapping[str, Any], *, dry_run: bool = False,
              shown_destinations: str = "journey_specs/_destinations.yml",
              log: Callable[[str], None] = lambda _: None, round_size: int | None = None,
-             clock: Callable[[], datetime] = utc_now, checkpoint: Checkpoint = lambda _: None,
-             dry_run_file: Path | None = None, seed: int | None = None) -> DispatchSummary:
+             clock: Callable[[], datetime] = now_clock, checkpoint: Checkpoint = lambda _: None,
+             dry_run_file: Path | None = None) -> DispatchSummary:
     """Dispatch every due action without a final delivery (see the module's steps).
 
     The caller holds the tick lease. Raises :class:`DispatchError` (nothing sent) when a
@@ -266,7 +269,7 @@ def dispatch(settings: Settings, configs: Mapping[str, Any], *, dry_run: bool = 
             _dry_run(con, settings, configs, summary, dry_run_file, round_size or ROUND_SIZE)
         else:
             destinations = _dispatch(con, settings, configs, summary, shown_destinations,
-                                     log, round_size, clock, checkpoint, seed)
+                                     log, round_size, clock, checkpoint)
     finally:
         for destination in destinations.values():
             destination.close()
@@ -302,8 +305,8 @@ def _destinations(con: duckdb.DuckDBPyConnection, settings: Settings,
 
 def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mapping[str, Any],
               summary: DispatchSummary, shown: str, log: Callable[[str], None],
-              round_size: int | None, clock: Callable[[], datetime], checkpoint: Checkpoint,
-              seed: int | None) -> dict[str, Destination]:
+              round_size: int | None, clock: Callable[[], datetime],
+              checkpoint: Checkpoint) -> dict[str, Destination]:
     queue.ensure_tables(con)
     for journey_id, at in journal.rollback(con):
         log(f"{journey_id}: rolled back tick {at:%Y-%m-%d %H:%M:%S}, left unfinished by a "
@@ -315,8 +318,7 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
     if summary.recovered:
         log("settled the intents of a dispatch that stopped half-way: " + ", ".join(
             f"{n} {k}" for k, n in sorted(summary.recovered.items())))
-    with transaction(con):
-        summary.queued = queue.enqueue(con)
+    summary.queued = queue.enqueue(con)
     for name, n in queue.suppress_exited(con, now, summary.dispatch_id).items():
         summary.count(name, str(Status.SUPPRESSED), n)
     for name, n in queue.fail_unconfigured(con, sorted(configs), now, summary.dispatch_id,
@@ -328,8 +330,7 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
     if not destinations:
         return destinations
     dispatcher = Dispatcher(con, destinations, redactor, _redacted_log(log, redactor), summary,
-                            round_size or round_size_for(destinations), clock, checkpoint,
-                            seed)
+                            round_size or round_size_for(destinations), clock, checkpoint)
     max_wait = max(d.config.retry.max_wait_seconds for d in destinations.values())
     asyncio.run(dispatcher.run_rounds(max_wait))
     summary.left_queued = queue.pending(con)
@@ -353,11 +354,11 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
                     summary.count(row["destination"], str(Status.SUPPRESSED))
                 elif row["destination"] not in destinations:
                     summary.count(row["destination"], str(Status.FAILED))
-            work, refused = prepare_round(known, destinations)
-            for name, request in work:
+            prepared = prepare_round(known, destinations)
+            for name, request in prepared.work:
                 sink.write(json.dumps({"destination": name, **request.shown()},
                                       default=str) + "\n")
                 summary.count(name, "would_send", len(request.action_ids))
-            for action, _ in refused.values():
-                summary.count(action.destination, str(Status.FAILED))
-            summary.requests += len(work)
+            for action_id in prepared.refused:
+                summary.count(prepared.actions[action_id].destination, str(Status.FAILED))
+            summary.requests += len(prepared.work)

@@ -55,7 +55,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def enqueue(con: duckdb.DuckDBPyConnection) -> int:
-    """Queue the due actions of the ticks since each journey's cursor; move the cursors.
+    """Queue the due actions of the ticks since each journey's cursor and move the cursors,
+    in one transaction.
 
     The caller holds the tick lease, so no tick runs meanwhile and every tick in
     ``journey_ticks`` is complete: the cursors move to each journey's last one.
@@ -72,14 +73,15 @@ def enqueue(con: duckdb.DuckDBPyConnection) -> int:
     # groups of old ticks; the join then applies each journey's own cursor.
     floor_filter, params = ("d.tick_at > ?", [floor]) if floor and not uncovered else ("true", [])
     columns = ", ".join(f"d.{c}" for c in ACTION_COLUMNS)
-    added = con.execute(
-        f"insert into {QUEUE} select {columns}, 0, 'ready', null, false, null, null "
-        f"from {DUE_ACTIONS} d left join {CURSOR} c on c.journey_id = d.journey_id "
-        f"where {floor_filter} and (c.tick_at is null or d.tick_at > c.tick_at)",
-        params).fetchone()[0]
-    con.execute(f"delete from {CURSOR}")
-    con.execute(f"insert into {CURSOR} select journey_id, max(tick_at) from {ticks} "
-                "group by journey_id")
+    with transaction(con):
+        added = con.execute(
+            f"insert into {QUEUE} select {columns}, 0, 'ready', null, false, null, null "
+            f"from {DUE_ACTIONS} d left join {CURSOR} c on c.journey_id = d.journey_id "
+            f"where {floor_filter} and (c.tick_at is null or d.tick_at > c.tick_at)",
+            params).fetchone()[0]
+        con.execute(f"delete from {CURSOR}")
+        con.execute(f"insert into {CURSOR} select journey_id, max(tick_at) from {ticks} "
+                    "group by journey_id")
     return added
 
 

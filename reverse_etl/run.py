@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from journeys.settings import Settings
+from journeys.tick.clock import now_clock
 from journeys.tick.lease import tick_lease
 from journeys.validation.destinations_file import DESTINATIONS_FILE, read_destinations
 from reverse_etl.dispatch import (
@@ -14,7 +15,6 @@ from reverse_etl.dispatch import (
     DispatchError,
     DispatchSummary,
     dispatch,
-    utc_now,
 )
 
 
@@ -32,7 +32,7 @@ def run_dispatch(settings: Settings, *, holder: str = "journeys dispatch",
         raise DispatchError("\n".join(str(p) for p in read.problems)
                             + f"\n{len(read.problems)} problem(s) in {read.shown}: "
                             "nothing was sent")
-    with tick_lease(settings.warehouse, holder, utc_now(), wait_s):
+    with tick_lease(settings.warehouse, holder, now_clock(), wait_s):
         return dispatch(settings, read.configs, dry_run=dry_run, shown_destinations=read.shown,
                         log=log, dry_run_file=dry_run_file, checkpoint=checkpoint,
                         round_size=round_size)

@@ -17,7 +17,7 @@ import functools
 import logging
 import ssl
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import httpx
 
@@ -118,7 +118,3 @@ class Sender:
         if outcome.verdict is Verdict.NOT_TAKEN and outcome.retry_after_s:
             lane.pause(outcome.retry_after_s)
         return outcome
-
-    async def send_all(self, work: Sequence[tuple[str, OutgoingRequest]]) -> list[Outcome]:
-        """The outcome of every (destination, request), in order."""
-        return list(await asyncio.gather(*(self.send(name, request) for name, request in work)))

@@ -30,7 +30,8 @@ def parse_clock(text: str) -> datetime:
 
 
 def now_clock() -> datetime:
-    """The wall clock, to the second, for `journeys run` without `--at`."""
+    """The wall clock, to the second, naive UTC like the warehouse's timestamps: the clock of
+    `journeys run` without `--at`, and when dispatch attempts happen."""
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
