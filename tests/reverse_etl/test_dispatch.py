@@ -47,6 +47,17 @@ def _webhook(server: FakeWebhook, **extra) -> dict:
                       **extra}}
 
 
+def _sendgrid(server: FakeSendgrid, **extra) -> dict:
+    return {"email": {"type": "sendgrid", "api_key": {"env": "SG_KEY"},
+                      "base_url": server.base_url, "from": {"email": "hello@example.com"},
+                      **extra}}
+
+
+def _seed_emails(warehouse: Path, count: int, payload) -> list[str]:
+    return seed_actions(warehouse, count, destination="email", tile_type="action",
+                        action="send_email", template="d-welcome", payload=payload)
+
+
 def test_every_due_action_is_sent_once_and_logged_as_sent(tmp_path: Path, hook) -> None:
     settings = project(tmp_path, _webhook(hook))
     ids = seed_actions(settings.warehouse, 40)
@@ -153,13 +164,9 @@ def test_at_most_once_never_resends_the_unclear_case(tmp_path: Path, monkeypatch
         sendgrid.faults = FaultPlan.random(3, {
             FaultKind.OK: 0.5, FaultKind.ERROR_AFTER: 0.2, FaultKind.RESET_AFTER: 0.1,
             FaultKind.RATE_LIMIT: 0.1, FaultKind.ERROR_BEFORE: 0.1}, retry_after_s=1)
-        settings = project(tmp_path, {"email": {
-            "type": "sendgrid", "api_key": {"env": "SG_KEY"}, "base_url": sendgrid.base_url,
-            "from": {"email": "hello@example.com"}, "batch_size": 7,
-            "retry": {"backoff_seconds": 0.05}}})
-        ids = seed_actions(settings.warehouse, 120, destination="email", tile_type="action",
-                           action="send_email", template="d-welcome",
-                           payload=lambda i: {"first_name": f"Name{i}"})
+        settings = project(tmp_path, _sendgrid(sendgrid, batch_size=7,
+                                               retry={"backoff_seconds": 0.05}))
+        ids = _seed_emails(settings.warehouse, 120, lambda i: {"first_name": f"Name{i}"})
         run_dispatch(settings)
         statuses = final_statuses(settings.warehouse)
         assert set(statuses) == set(ids) and set(statuses.values()) <= FINAL
@@ -173,12 +180,8 @@ def test_at_most_once_never_resends_the_unclear_case(tmp_path: Path, monkeypatch
 def test_a_batch_with_one_bad_address_sends_the_others(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SG_KEY", "SG.k")
     with FakeSendgrid("SG.k") as sendgrid:
-        settings = project(tmp_path, {"email": {
-            "type": "sendgrid", "api_key": {"env": "SG_KEY"}, "base_url": sendgrid.base_url,
-            "from": {"email": "hello@example.com"}}})
-        ids = seed_actions(settings.warehouse, 5, destination="email", tile_type="action",
-                           action="send_email", template="d-welcome",
-                           payload=lambda i: {"first_name": f"Name{i}"})
+        settings = project(tmp_path, _sendgrid(sendgrid))
+        ids = _seed_emails(settings.warehouse, 5, lambda i: {"first_name": f"Name{i}"})
         con = duckdb.connect(str(settings.warehouse))
         con.execute("update journeys_staging.stg_profiles set email = 'not-an-address' "
                     "where member_id = 'm00002'")
@@ -194,12 +197,9 @@ def test_a_null_template_field_fails_that_action_with_a_clear_error(tmp_path: Pa
                                                                      monkeypatch) -> None:
     monkeypatch.setenv("SG_KEY", "SG.k")
     with FakeSendgrid("SG.k") as sendgrid:
-        settings = project(tmp_path, {"email": {
-            "type": "sendgrid", "api_key": {"env": "SG_KEY"}, "base_url": sendgrid.base_url,
-            "from": {"email": "hello@example.com"}}})
-        ids = seed_actions(settings.warehouse, 3, destination="email", tile_type="action",
-                           action="send_email", template="d-welcome",
-                           payload=lambda i: {"first_name": None if i == 1 else "Ada"})
+        settings = project(tmp_path, _sendgrid(sendgrid))
+        ids = _seed_emails(settings.warehouse, 3,
+                           lambda i: {"first_name": None if i == 1 else "Ada"})
         run_dispatch(settings)
     failed = log_rows(settings.warehouse, "status = 'failed'")
     assert [r["action_id"] for r in failed] == [ids[1]]
