@@ -10,3 +10,15 @@
     {%- endfor %}
     where 1 = 0)
 {%- endmacro %}
+
+{#- The table at database.schema.identifier if it exists, else the empty relation of
+    model_name: what journeys_prior and journeys_part read. -#}
+{% macro journeys_existing_or_empty(database, schema, identifier, model_name) -%}
+    {%- set existing = adapter.get_relation(database=database, schema=schema,
+        identifier=identifier) -%}
+    {%- if existing is not none -%}
+        {{ existing }}
+    {%- else -%}
+        {{ journeys_empty_relation(model_name) }}
+    {%- endif -%}
+{%- endmacro %}

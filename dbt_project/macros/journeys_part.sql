@@ -7,12 +7,7 @@
     {%- if not execute -%}
         {{ relation }}
     {%- else -%}
-        {%- set existing = adapter.get_relation(database=relation.database,
-            schema=relation.schema, identifier=relation.identifier) -%}
-        {%- if existing is not none -%}
-            {{ relation }}
-        {%- else -%}
-            {{ journeys_empty_relation(model_name) }}
-        {%- endif -%}
+        {{ journeys_existing_or_empty(relation.database, relation.schema,
+                                      relation.identifier, model_name) }}
     {%- endif -%}
 {%- endmacro %}

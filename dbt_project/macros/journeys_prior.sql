@@ -11,12 +11,6 @@
         {%- set node = graph.nodes.values()
             | selectattr('resource_type', 'equalto', 'model')
             | selectattr('name', 'equalto', model_name) | first -%}
-        {%- set relation = adapter.get_relation(
-            database=node.database, schema=node.schema, identifier=node.alias) -%}
-        {%- if relation is not none -%}
-            {{ relation }}
-        {%- else -%}
-            {{ journeys_empty_relation(model_name) }}
-        {%- endif -%}
+        {{ journeys_existing_or_empty(node.database, node.schema, node.alias, model_name) }}
     {%- endif -%}
 {%- endmacro %}
