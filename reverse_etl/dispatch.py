@@ -36,6 +36,7 @@ import duckdb
 from journeys.settings import Settings, read_secrets
 from journeys.tick import journal
 from journeys.tick.clock import now_clock
+from journeys.validation.destinations_file import DESTINATIONS_FILE
 from reverse_etl import queue
 from reverse_etl.actions import DueAction
 from reverse_etl.delivery_log import Status
@@ -246,7 +247,7 @@ def _redacted_log(log: Callable[[str], None], redactor: Redactor) -> Callable[[s
 
 
 def dispatch(settings: Settings, configs: Mapping[str, Any], *, dry_run: bool = False,
-             shown_destinations: str = "journey_specs/_destinations.yml",
+             shown_destinations: str = str(DESTINATIONS_FILE),
              log: Callable[[str], None] = lambda _: None, round_size: int | None = None,
              clock: Callable[[], datetime] = now_clock, checkpoint: Checkpoint = lambda _: None,
              dry_run_file: Path | None = None) -> DispatchSummary:
@@ -266,7 +267,8 @@ def dispatch(settings: Settings, configs: Mapping[str, Any], *, dry_run: bool = 
     destinations: dict[str, Destination] = {}
     try:
         if dry_run:
-            _dry_run(con, settings, configs, summary, dry_run_file, round_size or ROUND_SIZE)
+            _dry_run(con, settings, configs, summary, shown_destinations, dry_run_file,
+                     round_size or ROUND_SIZE)
         else:
             destinations = _dispatch(con, settings, configs, summary, shown_destinations,
                                      log, round_size, clock, checkpoint)
@@ -338,13 +340,13 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
 
 
 def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mapping[str, Any],
-             summary: DispatchSummary, out: Path | None, round_size: int) -> None:
+             summary: DispatchSummary, shown: str, out: Path | None,
+             round_size: int) -> None:
     """Write the exact requests a dispatch would make, one JSON line each; change nothing."""
     out = out or settings.project_root / "outbox" / "dry_run.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     summary.dry_run_file = out
-    destinations, _ = _destinations(con, settings, configs, sorted(configs),
-                                    "journey_specs/_destinations.yml", True)
+    destinations, _ = _destinations(con, settings, configs, sorted(configs), shown, True)
     columns = sorted({c for d in destinations.values() if (c := recipient_column(d))})
     with out.open("w", encoding="utf-8") as sink:
         for rows in queue.preview(con, columns, round_size):
