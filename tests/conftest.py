@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 CI_CRASH_TRIALS = 12
@@ -11,8 +13,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--crash-trials", type=int, default=CI_CRASH_TRIALS,
                      help="dispatcher crash-injection trials, split between the delivery "
                           f"policies (default {CI_CRASH_TRIALS}; the issue's full count: 200)")
+    parser.addoption("--engine", default=os.environ.get("JOURNEYS_TEST_ENGINE", "duckdb"),
+                     help="engine of the engine suites (golden scenarios, differential "
+                          "fixtures): duckdb (default), postgres or spark")
 
 
 @pytest.fixture
 def crash_trials(request: pytest.FixtureRequest) -> int:
     return request.config.getoption("--crash-trials")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import engines
+    engines.select(config.getoption("--engine"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests import engines
+    engines.cleanup()

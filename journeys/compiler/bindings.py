@@ -75,9 +75,9 @@ def _numeric_properties(node: exp.Expression) -> exp.Expression:
     if isinstance(node, _COMPARISONS):
         left, right = node.this, node.expression
         if isinstance(left, exp.JSONExtractScalar) and _is_number(right):
-            node.set("this", exp.TryCast(this=left.copy(), to=dialect.DOUBLE.copy()))
+            node.set("this", dialect.to_number(left.copy()))
         elif isinstance(right, exp.JSONExtractScalar) and _is_number(left):
-            node.set("expression", exp.TryCast(this=right.copy(), to=dialect.DOUBLE.copy()))
+            node.set("expression", dialect.to_number(right.copy()))
     return node
 
 

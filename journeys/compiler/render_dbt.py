@@ -16,6 +16,13 @@ from pathlib import Path
 import yaml
 from sqlglot import exp
 
+from journeys.compiler.dialect import (
+    incremental_config,
+    keeps_log,
+    read_latest,
+    to_sql,
+    type_sql,
+)
 from journeys.compiler.plan import ModelPlan
 from journeys.compiler.relations import RUN_AT_TOKEN, checked_name, run_at_literal
 
@@ -46,13 +53,14 @@ def jinja_ref(kind: str, name: str) -> str:
     return "{{ journeys_prior('" + name + "') }}"
 
 
-def render_sql(plan: ModelPlan, dialect: str = "duckdb") -> str:
-    """The model's .sql file: config block, then the query generated for ``dialect``."""
+def render_sql(plan: ModelPlan, dialect: str = "duckdb",
+               logged: dict[str, ModelPlan] | None = None) -> str:
+    """The model's .sql file: config block, then the query generated for ``dialect``
+    (``logged``: the models this dialect keeps as logs, read through their latest rows)."""
     config = [f"materialized='{plan.materialized}'", f"schema='{plan.schema}'"]
     if plan.materialized == "incremental":
-        keys = ", ".join(f"'{k}'" for k in plan.unique_key)
-        config += ["incremental_strategy='delete+insert'", f"unique_key=[{keys}]"]
-    body = plan.query.sql(dialect=dialect, pretty=True)
+        config += [f"{key}={value!r}" for key, value in incremental_config(plan, dialect).items()]
+    body = to_sql(read_latest(plan.query, logged or {}), dialect, pretty=True)
     body = _PLACEHOLDER.sub(lambda m: jinja_ref(m.group(1), m.group(2)), body)
     body = _with_clock_var(body)
     origin, advice = _origin(plan)
@@ -89,7 +97,7 @@ def tick_filter(plan: ModelPlan, dialect: str = "duckdb") -> str:
         return ""
     check = exp.EQ(this=exp.column(plan.test_clock), expression=run_at_literal())
     return ("{% if var('run_at', none) is none %}1 = 1{% else %}"
-            + _with_clock_var(check.sql(dialect=dialect)) + "{% endif %}")
+            + _with_clock_var(to_sql(check, dialect)) + "{% endif %}")
 
 
 def _model_yaml(plan: ModelPlan, dialect: str = "duckdb") -> dict:
@@ -97,7 +105,7 @@ def _model_yaml(plan: ModelPlan, dialect: str = "duckdb") -> dict:
     where = tick_filter(plan, dialect)
     columns = []
     for column in plan.columns:
-        entry: dict = {"name": column.name, "data_type": column.type}
+        entry: dict = {"name": column.name, "data_type": type_sql(column.type, dialect)}
         if column.description:
             entry["description"] = column.description
         tests: list = []
@@ -130,8 +138,9 @@ def render_files(plans: list[ModelPlan], dialect: str = "duckdb") -> dict[Path, 
     """Every generated file, by path relative to the repository root."""
     files: dict[Path, str] = {}
     by_folder: dict[str, list[ModelPlan]] = {}
+    logged = {p.name: p for p in plans if keeps_log(p, dialect)}
     for plan in plans:
-        files[MODELS_DIR / plan.folder / f"{plan.name}.sql"] = render_sql(plan, dialect)
+        files[MODELS_DIR / plan.folder / f"{plan.name}.sql"] = render_sql(plan, dialect, logged)
         by_folder.setdefault(plan.folder, []).append(plan)
     for folder, members in by_folder.items():
         stem = folder.replace("/", "__").removeprefix("journeys__")

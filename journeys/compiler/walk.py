@@ -529,8 +529,8 @@ class WalkBuilder:
                            exp.alias_(dialect.typed_null("integer"), "ev_hit")).from_(prev)
         layered: exp.Query = s0
         for name, value in self._local_columns():
-            layered = exp.select("g.*", exp.alias_(value, name)).from_(
-                exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g"))))
+            layered = dialect.fence(exp.select("g.*", exp.alias_(value, name)).from_(
+                exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g")))))
         leave, nxt, via = self._moves()
         mv = exp.select("g.*", exp.alias_(leave, "leave_at"), exp.alias_(nxt, "next_tile"),
                         exp.alias_(via, "next_via")).from_(

@@ -17,20 +17,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-import duckdb
 from sqlglot import exp
 
+from journeys.compiler.dialect import incremental_config, keeps_log, read_latest, to_sql, type_sql
 from journeys.compiler.plan import ModelPlan
 from journeys.compiler.relations import SOURCE_SCHEMA, is_clock_input, placeholder
-from journeys.warehouse import table_exists
+from journeys.tick.sessions import CLOCKS, DuckDBSession, Session
 
-CLOCKS = "__journeys_clocks"
-"""Temporary table of the clocks of the current run (the compiled clock input)."""
-INPUT_DDL = {
-    "manual_entries": "journey_id varchar, member_id varchar, requested_at timestamp",
-    "manual_removals": "journey_id varchar, member_id varchar, requested_at timestamp",
-}
+INPUT_COLUMNS = {"journey_id": "varchar", "member_id": "varchar", "requested_at": "timestamp"}
+INPUTS = ("manual_entries", "manual_removals")
 
 
 @dataclass(frozen=True)
@@ -43,53 +40,54 @@ class TickTiming:
     per_model_ms: dict[str, float]
 
 
-def ensure_inputs(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_inputs(con: Any) -> None:
     """Create the tool-owned inputs (C3: manual entries/removals) when missing."""
-    for table, ddl in INPUT_DDL.items():
-        con.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
+    session = con if hasattr(con, "dialect") else DuckDBSession(con)
+    ddl = ", ".join(f"{c} {type_sql(t, session.dialect)}" for c, t in INPUT_COLUMNS.items())
+    for table in INPUTS:
+        session.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
 
 
 class InProcessEngine:
-    """Executes plans against one DuckDB connection."""
+    """Executes plans against one engine session (a DuckDB connection is wrapped)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, plans: list[ModelPlan],
+    def __init__(self, con: Any, plans: list[ModelPlan],
                  generations: dict[str, tuple[ModelPlan, ModelPlan]] | None = None) -> None:
-        self.con = con
+        self.session: Session = con if hasattr(con, "dialect") else DuckDBSession(con)
+        self.dialect = self.session.dialect
         self.plans = plans
         self.generations = {f"{j}__advance_new": pair for j, pair in (generations or {}).items()}
         self.by_name = {p.name: p for p in plans}
         for pair in self.generations.values():
             self.by_name.update({p.name: p for p in pair})
+        self.logged = {n: p for n, p in self.by_name.items() if keeps_log(p, self.dialect)}
         self._cache: dict[tuple, str] = {}
         self._known: set[tuple[str, str]] = set()
         self._kinds: dict[str, str] = {}
-        con.execute("set TimeZone = 'UTC'")
-        con.execute(f"create temp table if not exists {CLOCKS} (run_at timestamp)")
-        ensure_inputs(con)
+        ensure_inputs(self.session)
         for schema in sorted({p.schema for p in plans}):
-            con.execute(f"create schema if not exists {schema}")
+            self.session.create_schema(schema)
 
     def _exists(self, schema: str, name: str) -> bool:
         if (schema, name) in self._known:
             return True
-        if table_exists(self.con, schema, name):
+        if self.session.relation_kind(schema, name) is not None:
             self._known.add((schema, name))
             return True
         return False
 
     def _external(self, name: str) -> exp.Table:
         """A ref to a model this compiler did not generate (a user's audience model)."""
-        row = self.con.execute(
-            "select table_schema from information_schema.tables where table_name = ? "
-            "order by table_schema limit 1", [name]).fetchone()
-        if row is None:
+        schema = self.session.find_schema(name)
+        if schema is None:
             raise LookupError(
                 f"audience model '{name}' is not in the warehouse: build it once with dbt "
                 "(`journeys run` does) before simulating in-process")
-        return exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(row[0]))
+        return exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(schema))
 
     def render(self, plan: ModelPlan) -> str:
-        """The plan's query as DuckDB SQL with real tables; the clocks come from a table.
+        """The plan's query as the engine's SQL with real tables; the clocks come from a
+        table.
 
         Rendering a tree costs more than running a small tick, so the SQL is cached; it only
         changes when a prior table comes into existence (after the first tick).
@@ -102,6 +100,7 @@ class InProcessEngine:
         return self._cache[key]
 
     def _render(self, plan: ModelPlan) -> str:
+        logged = {n: p for n, p in self.logged.items() if self._exists(p.schema, n)}
 
         def resolve(node: exp.Expression) -> exp.Expression:
             if is_clock_input(node):
@@ -129,55 +128,42 @@ class InProcessEngine:
                 table.set("alias", alias.copy())
             return table
 
-        return plan.query.transform(resolve).sql(dialect="duckdb")
+        tree = read_latest(plan.query, logged).transform(resolve)
+        return to_sql(tree, self.dialect)
 
     def _materialize(self, plan: ModelPlan, sql: str) -> None:
-        target = f"{plan.schema}.{plan.name}"
         kind = self._kind(plan)
-        if kind and kind != ("VIEW" if plan.materialized == "view" else "BASE TABLE"):
+        wanted = "view" if plan.materialized == "view" else "table"
+        if kind and kind != wanted:
             # the materialization changed since the last tick (a recompile): start over
-            self.con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {target}")
+            self.session.drop(plan.schema, plan.name, kind)
+            self._known.discard((plan.schema, plan.name))
         if plan.materialized == "view":
-            self.con.execute(f"create or replace view {target} as {sql}")
+            self.session.replace_view(plan.schema, plan.name, sql)
         elif plan.materialized == "table" or not self._exists(plan.schema, plan.name):
-            self.con.execute(f"create or replace table {target} as {sql}")
+            partitions = self._partitions(plan) if plan.materialized == "incremental" else ()
+            self.session.replace_table(plan.schema, plan.name, sql, partitions)
         else:
-            keys = ", ".join(plan.unique_key)
-            cols = ", ".join(c.name for c in plan.columns)
-            self.con.execute(f"create or replace temp table __journeys_new as {sql}")
-            self.con.execute(f"delete from {target} where {self._since(plan)}({keys}) in "
-                             f"(select ({keys}) from __journeys_new)")
-            self.con.execute(f"insert into {target} ({cols}) select {cols} from __journeys_new")
-            self.con.execute("drop table __journeys_new")
+            self.session.replace_rows(plan, sql)
 
-    def _since(self, plan: ModelPlan) -> str:
-        """A constant lower bound on the key's clock column (``tick_at``, ``updated_tick_at``)
-        for the delete of a tick-keyed output, so that DuckDB skips the row groups of past
-        ticks instead of scanning all history."""
-        types = {c.name: c.type for c in plan.columns}
-        clock = next((k for k in plan.unique_key if types.get(k) == "timestamp"), None)
-        if clock is None:
-            return ""
-        row = self.con.execute(f"select min({clock}) from __journeys_new").fetchone()
-        if not row or row[0] is None:
-            return ""
-        return f"{clock} >= timestamp '{row[0].isoformat(sep=' ')}' and "
+    def _partitions(self, plan: ModelPlan) -> tuple[str, ...]:
+        if self.dialect != "spark":
+            return ()
+        return tuple(incremental_config(plan, self.dialect)["partition_by"])  # type: ignore[arg-type]
 
     def _kind(self, plan: ModelPlan) -> str | None:
         if plan.name in self._kinds:
             return self._kinds[plan.name]
-        row = self.con.execute(
-            "select table_type from information_schema.tables where table_schema = ? "
-            "and table_name = ?", [plan.schema, plan.name]).fetchone()
-        self._kinds[plan.name] = "VIEW" if plan.materialized == "view" else "BASE TABLE"
-        return row[0] if row else None
+        kind = self.session.relation_kind(plan.schema, plan.name)
+        self._kinds[plan.name] = "view" if plan.materialized == "view" else "table"
+        return kind
 
     def _is_empty(self, name: str) -> bool:
         target = self.by_name[name]
         if not self._exists(target.schema, name):
             return True
-        row = self.con.execute(f"select count(*) from {target.schema}.{name}").fetchone()
-        return not (row and row[0])
+        _, rows = self.session.query(f"select count(*) from {target.schema}.{name}")
+        return not (rows and rows[0][0])
 
     def tick(self, run_at: datetime) -> TickTiming:
         """One tick of every journey at ``run_at``, all or nothing."""
@@ -189,29 +175,29 @@ class InProcessEngine:
         clocks = sorted(set(clocks))
         started = time.perf_counter()
         per_model: dict[str, float] = {}
-        self.con.execute("begin transaction")
+        self.session.begin()
         try:
-            self.con.execute(f"delete from {CLOCKS}")
-            self.con.executemany(f"insert into {CLOCKS} values (?)", [[c] for c in clocks])
+            self.session.set_clocks(clocks)
             for plan in self.plans:
                 self._run_plan(plan, per_model)
                 if len(clocks) > 1 and plan.name in self.generations:
                     self._generations(plan.name, *self.generations[plan.name], per_model)
             total = int((time.perf_counter() - started) * 1000)
-            self.con.execute(
-                "update journeys.journey_ticks set duration_ms = ? where tick_at >= ? and "
-                "tick_at <= ? and duration_ms is null",
-                [total // len(clocks), clocks[0], clocks[-1]])
-            self.con.execute("commit")
+            if self.dialect != "spark":  # no row updates on parquet: duration_ms stays null
+                self.session.execute(
+                    "update journeys.journey_ticks set duration_ms = ? where tick_at >= ? and "
+                    "tick_at <= ? and duration_ms is null",
+                    [total // len(clocks), clocks[0], clocks[-1]])
+            self.session.commit()
         except BaseException:
-            self.con.execute("rollback")
+            self.session.rollback()
             raise
         return TickTiming(run_at=clocks[-1], total_ms=total, per_model_ms=per_model)
 
     def _run_plan(self, plan: ModelPlan, per_model: dict[str, float]) -> None:
         t0 = time.perf_counter()
         if plan.empty_unless and self._is_empty(plan.empty_unless):
-            self._materialize(plan, plan.empty_query().sql(dialect="duckdb"))
+            self._materialize(plan, to_sql(plan.empty_query(), self.dialect))
         else:
             self._materialize(plan, self.render(plan))
         per_model[plan.name] = per_model.get(plan.name, 0.0) + (time.perf_counter() - t0) * 1000
@@ -229,5 +215,5 @@ class InProcessEngine:
             self._run_plan(advance_next, per_model)
             for target, source in ((admit, admit_next), (new, advance_next)):
                 cols = ", ".join(c.name for c in target.columns)
-                self.con.execute(f"insert into {target.schema}.{target.name} ({cols}) "
-                                 f"select {cols} from {source.schema}.{source.name}")
+                self.session.execute(f"insert into {target.schema}.{target.name} ({cols}) "
+                                     f"select {cols} from {source.schema}.{source.name}")

@@ -1,24 +1,28 @@
-"""Run the real compiled engine (in-process DuckDB) on small, hand-made worlds.
+"""Run the real compiled engine (in-process) on small, hand-made worlds.
 
 Tests describe profiles, events and manual requests as plain dicts, pick tick clocks, and
 read back the C7 tables as lists of dicts, ordered canonically, ready to compare with a
-hand-worked timeline or with the reference interpreter.
+hand-worked timeline or with the reference interpreter. The engine is DuckDB unless the run
+selects another (``pytest --engine postgres|spark``, :mod:`tests.engines`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from journeys.compiler import batchable, compile_generations, compile_plans
+from journeys.compiler.dialect import type_sql
 from journeys.spec.models import JourneySpec
 from journeys.spec.yaml_loader import load_yaml
 from journeys.tick.inprocess import InProcessEngine
+from journeys.tick.sessions import DuckDBSession, Session
+from tests import engines
 
 REPO = Path(__file__).resolve().parents[2]
 BASE_PROFILE_COLUMNS = {"member_id": "varchar", "timezone": "varchar"}
@@ -70,42 +74,100 @@ class World:
         cols.update(self.columns)
         return cols
 
-    def load(self, con: duckdb.DuckDBPyConnection) -> None:
-        cols = self.profile_columns()
-        con.execute("create or replace table profiles ("
-                    + ", ".join(f'"{c}" {t}' for c, t in cols.items()) + ")")
-        for p in self.profiles:
-            names = ", ".join(f'"{c}"' for c in cols)
-            con.execute(f"insert into profiles ({names}) "
-                        f"values ({', '.join('?' for _ in cols)})", [p.get(c) for c in cols])
-        con.execute("create or replace table events (member_id varchar, event varchar, "
-                    "occurred_at timestamp, properties json)")
-        for e in sorted(self.events, key=lambda e: e["occurred_at"]):
-            props = e.get("properties")
-            con.execute("insert into events values (?, ?, ?, ?)",
-                        [e["member_id"], e["event"], e["occurred_at"],
-                         None if props is None else json.dumps(props)])
-        for table, rows in (("manual_entries", self.manual_entries),
-                            ("manual_removals", self.manual_removals)):
-            con.execute(f"create or replace table {table} (journey_id varchar, "
-                        "member_id varchar, requested_at timestamp)")
-            for r in rows:
-                con.execute(f"insert into {table} values (?, ?, ?)",
-                            [r["journey_id"], r["member_id"], r["requested_at"]])
+    def load(self, session: Session) -> None:
+        """(Re)create the input tables of C3 with these rows."""
+        tables = {
+            "profiles": (self.profile_columns(), self.profiles),
+            "events": ({"member_id": "varchar", "event": "varchar",
+                        "occurred_at": "timestamp", "properties": "json"},
+                       [{**e, "properties": None if e.get("properties") is None
+                         else json.dumps(e["properties"])}
+                        for e in sorted(self.events, key=lambda e: e["occurred_at"])]),
+            "manual_entries": (REQUEST_COLUMNS, self.manual_entries),
+            "manual_removals": (REQUEST_COLUMNS, self.manual_removals),
+        }
+        for table, (cols, rows) in tables.items():
+            _create(session, table, cols, rows)
+
+
+REQUEST_COLUMNS = {"journey_id": "varchar", "member_id": "varchar", "requested_at": "timestamp"}
+
+
+def _column_type(sql_type: str, dialect: str) -> str:
+    if sql_type == "double":
+        return "double precision" if dialect == "postgres" else "double"
+    return type_sql(sql_type, dialect)
+
+
+def _create(session: Session, table: str, cols: dict[str, str], rows: list[dict]) -> None:
+    dialect = session.dialect
+    quote = "`" if dialect == "spark" else '"'
+    names = ", ".join(f"{quote}{c}{quote}" for c in cols)
+    session.execute(f"drop table if exists main.{table}")
+    session.execute(f"create table main.{table} ("
+                    + ", ".join(f"{quote}{c}{quote} {_column_type(t, dialect)}"
+                                for c, t in cols.items()) + ")")
+    if not rows:
+        return
+    values = []
+    for row in rows:
+        items = []
+        for c, t in cols.items():
+            item = engines.literal(row.get(c), dialect)
+            if t == "json" and row.get(c) is not None and dialect != "spark":
+                item = f"cast({item} as json)"
+            items.append(item)
+        values.append("(" + ", ".join(items) + ")")
+    session.execute(f"insert into main.{table} ({names}) values " + ", ".join(values))
+
+
+_spark_active: Engine | None = None
 
 
 class Engine:
-    """The compiled engine over a world, in an in-memory (or given) DuckDB."""
+    """The compiled engine over a world, on the selected engine (a given DuckDB connection
+    wins). On Spark, one catalog serves the whole process: creating an engine first
+    copies the previous one's outputs into memory, so both can still be read."""
 
     def __init__(self, specs: Sequence[JourneySpec], world: World,
                  con: duckdb.DuckDBPyConnection | None = None) -> None:
-        self.con = con or duckdb.connect()
-        world.load(self.con)
+        global _spark_active
+        world = replace(world, profiles=[dict(p) for p in world.profiles])
+        self.world = world
+        self.backend = "duckdb" if con is not None else engines.selected()
+        if self.backend == "spark" and _spark_active is not None:
+            _spark_active.detach()
+        self.session: Session = DuckDBSession(con) if con is not None \
+            else engines.open_session(self.backend)
+        self.con = getattr(self.session, "con", None)
+        self._detached: dict[str, list[dict]] | None = None
+        world.load(self.session)
         by_id = {s.id: s for s in specs}
         columns = frozenset(world.profile_columns())
         self.plans = compile_plans(by_id, columns)
         self.batchable = batchable(by_id, columns)
-        self.engine = InProcessEngine(self.con, self.plans, compile_generations(by_id, columns))
+        self.engine = InProcessEngine(self.session, self.plans,
+                                      compile_generations(by_id, columns))
+        if self.backend == "spark":
+            _spark_active = self
+
+    def detach(self) -> None:
+        """Keep the output tables in memory (the Spark catalog is about to be reset)."""
+        self._detached = {t: self._read(f"select * from journeys.{t}")
+                          for t in ("journey_steps", "journey_state", "due_actions",
+                                    "profile_updates", "journey_ticks")}
+
+    def update_profile(self, member_id: str, **columns: object) -> None:
+        """The warehouse changes between ticks: one profile changes in place."""
+        for profile in self.world.profiles:
+            if profile["member_id"] == member_id:
+                profile.update(columns)
+        if self.backend == "spark":  # no updates of parquet rows: rewrite the table
+            _create(self.session, "profiles", self.world.profile_columns(), self.world.profiles)
+            return
+        assignments = ", ".join(f'"{name}" = ?' for name in columns)
+        self.session.execute(f"update main.profiles set {assignments} where member_id = ?",
+                             [*columns.values(), member_id])
 
     def tick(self, *clocks: datetime) -> Engine:
         for clock in clocks:
@@ -122,10 +184,14 @@ class Engine:
         return self
 
     def rows(self, table: str, order: str) -> list[dict]:
-        cur = self.con.execute(f"select * from journeys.{table} order by {order}")
-        names = [d[0] for d in cur.description]
+        if self._detached is not None:
+            return _ordered(self._detached[table], order)
+        return _ordered(self._read(f"select * from journeys.{table}"), order)
+
+    def _read(self, sql: str) -> list[dict]:
+        names, rows = self.session.query(sql)
         out = []
-        for row in cur.fetchall():
+        for row in rows:
             item = dict(zip(names, row, strict=True))
             if "payload" in item and isinstance(item["payload"], str):
                 item["payload"] = json.loads(item["payload"])
@@ -154,3 +220,19 @@ class Engine:
         return [(s["entry_seq"], s["tile_id"], s["via"], s["entered_at"], s["exit_reason"])
                 for s in self.steps()
                 if s["member_id"] == member_id and journey_id in (None, s["journey_id"])]
+
+
+def _ordered(rows: list[dict], order: str) -> list[dict]:
+    """Rows sorted as ``order by`` a list of columns would (nulls first), in Python so that
+    every engine sorts text the same way (nulls last, as DuckDB does). ``case when tile_id =
+    '_exit' …`` sorts the exit step after the tile an entry left from."""
+    keys = [k.strip() for k in order.split(",")]
+
+    def key(row: dict) -> tuple:
+        out = []
+        for k in keys:
+            value = (row["tile_id"] == "_exit") if k.startswith("case when") else row[k]
+            out.append((value is None, value))
+        return tuple(out)
+
+    return sorted(rows, key=key)

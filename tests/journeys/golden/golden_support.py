@@ -106,6 +106,4 @@ def assert_logged_by_first_tick(engine: Engine, ticks: list[datetime]) -> None:
 
 def set_profile(engine: Engine, member_id: str, **columns: Any) -> None:
     """The warehouse changes between ticks: update one profile in place."""
-    assignments = ", ".join(f'"{name}" = ?' for name in columns)
-    engine.con.execute(f"update profiles set {assignments} where member_id = ?",
-                       [*columns.values(), member_id])
+    engine.update_profile(member_id, **columns)

@@ -1,0 +1,167 @@
+"""The engines tests run the compiled journeys on: DuckDB always, PostgreSQL and Spark when
+the machine has them.
+
+``pytest --engine postgres`` (or ``JOURNEYS_TEST_ENGINE=postgres``) runs the engine suites
+(golden scenarios, differential fixtures, cross-engine checks) on that engine; without a
+server or pyspark they skip, saying why. PostgreSQL is reached through ``JOURNEYS_PG_*``
+(the same variables as the ``postgres`` dbt target); each engine instance gets a database
+of its own. Spark runs in this process (``local[2]``) with an in-memory catalog.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pytest
+
+from journeys.tick.sessions import DuckDBSession, PostgresSession, Session, SparkSession
+
+ENGINES = ("duckdb", "postgres", "spark")
+ENGINE_ENV = "JOURNEYS_TEST_ENGINE"
+SOURCE_TABLES = ("profiles", "events", "manual_entries", "manual_removals")
+_selected = os.environ.get(ENGINE_ENV, "duckdb")
+_counter = itertools.count()
+_spark: Any = None
+_databases: list[tuple[str, Any]] = []
+
+
+def select(engine: str) -> None:
+    """Set the engine of this test run (conftest, from ``--engine``)."""
+    global _selected
+    if engine not in ENGINES:
+        raise pytest.UsageError(f"--engine must be one of {', '.join(ENGINES)}")
+    _selected = engine
+
+
+def selected() -> str:
+    return _selected
+
+
+def pg_params(dbname: str | None = None) -> dict[str, Any]:
+    """Connection parameters from the environment of the ``postgres`` dbt target."""
+    return {
+        "host": os.environ.get("JOURNEYS_PG_HOST", "localhost"),
+        "port": int(os.environ.get("JOURNEYS_PG_PORT", "5432")),
+        "user": os.environ.get("JOURNEYS_PG_USER", "journeys"),
+        "password": os.environ.get("JOURNEYS_PG_PASSWORD", "journeys"),
+        "dbname": dbname or os.environ.get("JOURNEYS_PG_DATABASE", "journeys"),
+    }
+
+
+def unavailable(engine: str) -> str | None:
+    """Why ``engine`` cannot run here, or None when it can."""
+    if engine == "postgres":
+        try:
+            import psycopg2
+        except ImportError:
+            return "psycopg2 is not installed (pip install -e '.[postgres]')"
+        try:
+            psycopg2.connect(connect_timeout=3, **pg_params()).close()
+        except psycopg2.Error as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+            return (f"no PostgreSQL server for JOURNEYS_PG_* ({first}); .ci/run installs and "
+                    "starts one")
+    if engine == "spark":
+        try:
+            import pyspark  # noqa: F401
+        except ImportError:
+            return "pyspark is not installed (pip install -e '.[spark]')"
+        if not _java_found():
+            return "no Java runtime for Spark (java on PATH or JAVA_HOME)"
+    return None
+
+
+def _java_found() -> bool:
+    import shutil
+    home = os.environ.get("JAVA_HOME")
+    return bool(shutil.which("java") or (home and os.path.exists(os.path.join(home, "bin/java"))))
+
+
+def spark_session() -> Any:
+    """The process's one local Spark session (its start costs seconds)."""
+    global _spark
+    if _spark is None:
+        from pyspark.sql import SparkSession as PySparkSession
+        warehouse = tempfile.mkdtemp(prefix="journeys-spark-")
+        _spark = (PySparkSession.builder.master("local[2]").appName("journeys-tests")
+                  .config("spark.ui.enabled", "false")
+                  .config("spark.sql.shuffle.partitions", "2")
+                  .config("spark.sql.warehouse.dir", warehouse)
+                  .config("spark.sql.session.timeZone", "UTC")
+                  .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+                  .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+                  .getOrCreate())
+        _spark.sparkContext.setLogLevel("ERROR")
+    return _spark
+
+
+def open_session(engine: str) -> Session:
+    """A fresh, empty warehouse on ``engine``."""
+    reason = unavailable(engine)
+    if reason:
+        pytest.skip(f"{engine}: {reason}")
+    if engine == "postgres":
+        import psycopg2
+        admin = psycopg2.connect(**pg_params())
+        admin.autocommit = True
+        name = f"journeys_test_{os.getpid()}_{next(_counter)}"
+        with admin.cursor() as cur:
+            cur.execute(f"drop database if exists {name}")
+            cur.execute(f"create database {name}")
+        admin.close()
+        con = psycopg2.connect(**pg_params(name))
+        _databases.append((name, con))
+        session = PostgresSession(con)
+        session.execute("create schema if not exists main")
+        session.execute("set search_path to main")
+        return session
+    if engine == "spark":
+        spark = spark_session()
+        for database in spark.catalog.listDatabases():
+            if database.name != "default":
+                spark.sql(f"drop database {database.name} cascade").collect()
+        for view in spark.catalog.listTables():
+            if view.isTemporary:
+                spark.catalog.dropTempView(view.name)
+        session = SparkSession(spark)
+        session.execute("create schema if not exists main")
+        spark.catalog.setCurrentDatabase("main")
+        return session
+    return DuckDBSession(duckdb.connect())
+
+
+def cleanup() -> None:
+    """Drop the PostgreSQL databases this process made (at the end of the test session)."""
+    if not _databases:
+        return
+    import psycopg2
+    for _, con in _databases:
+        con.close()
+    admin = psycopg2.connect(**pg_params())
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        for name, _ in _databases:
+            cur.execute(f"drop database if exists {name}")
+    admin.close()
+    _databases.clear()
+
+
+def literal(value: Any, engine: str) -> str:
+    """A Python value as a SQL literal (tests load small worlds as plain inserts)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"timestamp '{value.isoformat(sep=' ')}'"
+    text = str(value).replace("'", "''")
+    if engine == "spark":
+        text = text.replace("\\", "\\\\")
+    return f"'{text}'"
