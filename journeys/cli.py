@@ -14,7 +14,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from journeys.project import ProjectError, compile_project
+from journeys.compiler.dialect import DIALECTS
+from journeys.compiler.render_dbt import write_golden
+from journeys.project import ProjectError, TargetError, compile_project
 from journeys.settings import load_settings
 from journeys.tick.clock import clock_sequence, now_clock, parse_clock
 from journeys.tick.dbt_runner import DbtTickError
@@ -43,11 +45,13 @@ def _fail_problems(problem: ProjectError) -> None:
     _fail(f"{len(problem.result.problems)} problem(s): nothing was compiled or run")
 
 
-def _compiled(settings):
+def _compiled(settings, dialect: str | None = None):
     try:
-        return compile_project(settings)
+        return compile_project(settings, dialect)
     except ProjectError as problem:
         _fail_problems(problem)
+    except TargetError as problem:
+        _fail(str(problem))
 
 
 def _clock(text: str | None) -> datetime:
@@ -101,12 +105,25 @@ def validate(settings, paths: tuple[Path, ...]) -> None:
 
 @main.command(name="compile")
 @click.option("--check", is_flag=True, help="Exit 1 when the committed models are stale.")
+@click.option("--dialect", type=click.Choice(DIALECTS), default=None,
+              help="SQL dialect (default: the dbt target's, JOURNEYS_DBT_TARGET).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the models' SQL under this folder instead of dbt_project/models "
+                   "(the golden SQL of Snowflake and BigQuery).")
 @click.pass_obj
-def compile_cmd(settings, check: bool) -> None:
+def compile_cmd(settings, check: bool, dialect: str | None, out: Path | None) -> None:
     """Write the dbt models of every spec (dbt_project/models/…)."""
     from journeys.compiler.render_dbt import stale_files, write_files
 
-    project = _compiled(settings)
+    project = _compiled(settings, dialect)
+    if out is not None:
+        written = write_golden(out, project.files, check=check)
+        if check and written:
+            _fail(f"{len(written)} golden file(s) under {out} out of date: run "
+                  f"`journeys compile --dialect {dialect} --out {out}`")
+        console.print(f"{len(project.plans)} models in {dialect or 'the target'} dialect under "
+                      f"{out}; {len(written)} file(s) {'stale' if check else 'changed'}")
+        return
     if check:
         stale = stale_files(settings.project_root, project.files)
         for path in stale:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from journeys.compiler import batchable, compile_generations, compile_plans, fingerprint
+from journeys.compiler.dialect import TARGET_DIALECTS
 from journeys.compiler.plan import ModelPlan
 from journeys.compiler.render_dbt import render_files, write_files
 from journeys.settings import Settings
@@ -55,7 +58,35 @@ def _files(plans: list[ModelPlan], dialect: str) -> dict[Path, str]:
     return files
 
 
-def prepare_dbt_project(settings: Settings, dialect: str = "duckdb") -> ValidationResult:
+class TargetError(ValueError):
+    """The dbt target is not in profiles.yml or its adapter has no dialect here."""
+
+
+def target_dialect(settings: Settings) -> str:
+    """The SQL dialect of the selected dbt target (its ``type`` in profiles.yml).
+
+    Example:
+        >>> from pathlib import Path
+        >>> target_dialect(Settings(Path("."), Path("w.duckdb"), target="duckdb"))
+        'duckdb'
+    """
+    if settings.target == "duckdb":
+        return "duckdb"
+    profiles = yaml.safe_load((settings.dbt_dir / "profiles.yml").read_text(encoding="utf-8"))
+    outputs = (profiles or {}).get("journeys", {}).get("outputs", {})
+    if settings.target not in outputs:
+        raise TargetError(
+            f"JOURNEYS_DBT_TARGET={settings.target}: no such target in "
+            f"dbt_project/profiles.yml (targets: {', '.join(sorted(outputs))})")
+    kind = str(outputs[settings.target].get("type", ""))
+    if kind not in TARGET_DIALECTS:
+        raise TargetError(
+            f"dbt target '{settings.target}' has type '{kind}': the compiler writes SQL for "
+            f"{', '.join(sorted(TARGET_DIALECTS))}")
+    return TARGET_DIALECTS[kind]
+
+
+def prepare_dbt_project(settings: Settings, dialect: str | None = None) -> ValidationResult:
     """Make the generated dbt files match the specs before dbt parses the project.
 
     What every dbt invocation starts with (``journeys run``, Dagster's project preparer).
@@ -63,6 +94,7 @@ def prepare_dbt_project(settings: Settings, dialect: str = "duckdb") -> Validati
     last compile, or a generated file was touched (:mod:`journeys.compiler.fingerprint`).
     """
     result = _validated(settings)
+    dialect = dialect or target_dialect(settings)
     key = fingerprint.inputs_key(result.specs, result.profile_columns, dialect)
     if not fingerprint.is_fresh(settings.project_root, key):
         files = _files(compile_plans(result.specs, result.profile_columns), dialect)
@@ -71,9 +103,11 @@ def prepare_dbt_project(settings: Settings, dialect: str = "duckdb") -> Validati
     return result
 
 
-def compile_project(settings: Settings, dialect: str = "duckdb") -> CompiledProject:
-    """Validate every spec and compile them all; raise :class:`ProjectError` on any problem."""
+def compile_project(settings: Settings, dialect: str | None = None) -> CompiledProject:
+    """Validate every spec and compile them all for ``dialect`` (default: the dbt target's);
+    raise :class:`ProjectError` on any problem."""
     result = _validated(settings)
+    dialect = dialect or target_dialect(settings)
     plans = compile_plans(result.specs, result.profile_columns)
     files = _files(plans, dialect)
     return CompiledProject(

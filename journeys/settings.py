@@ -13,6 +13,7 @@ from pathlib import Path
 
 WAREHOUSE_ENV = "JOURNEYS_WAREHOUSE"
 PROJECT_ENV = "JOURNEYS_PROJECT_ROOT"
+TARGET_ENV = "JOURNEYS_DBT_TARGET"
 
 
 def _default_root() -> Path:
@@ -30,6 +31,9 @@ class Settings:
 
     project_root: Path
     warehouse: Path
+    target: str = "duckdb"
+    """The dbt target of ``dbt_project/profiles.yml`` (``JOURNEYS_DBT_TARGET``); its adapter
+    type selects the compiler's SQL dialect."""
 
     @property
     def spec_dir(self) -> Path:
@@ -46,7 +50,8 @@ def load_settings(warehouse: str | Path | None = None) -> Settings:
     path = warehouse or os.environ.get(WAREHOUSE_ENV) or root / "warehouse.duckdb"
     path = Path(path)
     return Settings(project_root=root,
-                    warehouse=(path if path.is_absolute() else Path.cwd() / path).resolve())
+                    warehouse=(path if path.is_absolute() else Path.cwd() / path).resolve(),
+                    target=os.environ.get(TARGET_ENV) or "duckdb")
 
 
 def read_secrets(names: Iterable[str]) -> tuple[dict[str, str], list[str]]:

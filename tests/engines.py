@@ -95,6 +95,9 @@ def spark_session() -> Any:
                   .config("spark.sql.session.timeZone", "UTC")
                   .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
                   .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+                  .config("spark.sql.constraintPropagation.enabled", "false")
+                  .config("spark.sql.optimizer.excludedRules",
+                          "org.apache.spark.sql.catalyst.optimizer.InlineCTE")
                   .getOrCreate())
         _spark.sparkContext.setLogLevel("ERROR")
     return _spark

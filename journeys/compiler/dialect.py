@@ -17,8 +17,8 @@ Example:
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -90,7 +90,7 @@ def add_days(ts: exp.Expression, days: exp.Expression) -> exp.Expression:
 
 def md5_hex(text: exp.Expression) -> exp.Expression:
     """Lower-case hex md5 of a string (the ``action_id`` of S12)."""
-    return exp.MD5(this=text)
+    return _portable("MD5_HEX", text)
 
 
 def md5_bucket(text: exp.Expression, modulo: int = 10000) -> exp.Expression:
@@ -230,12 +230,14 @@ def _cast(node: exp.Expression, sql_type: str) -> exp.Cast:
     return exp.Cast(this=node, to=exp.DataType.build(sql_type))
 
 
-def _hex8(text: exp.Expression) -> exp.Expression:
-    return exp.Substring(this=md5_hex(text), start=_n(1), length=_n(8))
+def _md5_hex(dialect: str, text: exp.Expression) -> exp.Expression:
+    if dialect == "bigquery":  # MD5 returns BYTES there
+        return _f("to_hex", _f("md5", text))
+    return exp.MD5(this=text)
 
 
 def _bucket(dialect: str, text: exp.Expression, modulo: exp.Expression) -> exp.Expression:
-    hex8 = _hex8(text)
+    hex8 = exp.Substring(this=_md5_hex(dialect, text), start=_n(1), length=_n(8))
     if dialect == "postgres":
         number = _cast(_cast(exp.DPipe(this=_s("x"), expression=exp.Anonymous(
             this="lpad", expressions=[hex8, _n(16), _s("0")])), "bit(64)"), "bigint")
@@ -313,10 +315,15 @@ def _to_number(dialect: str, value: exp.Expression) -> exp.Expression:
 def _timezone_names(dialect: str) -> exp.Expression:
     if dialect in ("duckdb", "postgres"):
         return exp.Table(this=_f("pg_timezone_names"))
-    # No zone catalog in SQL: the zones of the tz database the compiler ships with.
-    rows = [exp.Tuple(expressions=[_s(name)]) for name in sorted(zoneinfo.available_timezones())]
+    # No zone catalog in SQL: the zones of the pinned tz database (the tzdata package)
+    rows = [exp.Tuple(expressions=[_s(name)]) for name in _tz_database_zones()]
     return exp.Values(expressions=rows, alias=exp.TableAlias(
         this=exp.to_identifier("zones"), columns=[exp.to_identifier("name")]))
+
+
+def _tz_database_zones() -> list[str]:
+    text = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    return sorted(name for name in text.split() if name)
 
 
 def _json_type(dialect: str) -> exp.DataType:
@@ -405,6 +412,7 @@ def lower(tree: exp.Expression, dialect: str) -> exp.Expression:
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect '{dialect}' (one of {', '.join(DIALECTS)})")
     lowerings: dict[str, Callable[[list[exp.Expression]], exp.Expression]] = {
+        "MD5_HEX": lambda a: _md5_hex(dialect, a[0]),
         "MD5_BUCKET": lambda a: _bucket(dialect, a[0], a[1]),
         "TO_LOCAL": lambda a: _to_local(dialect, a[0], a[1]),
         "ISO_WEEKDAY": lambda a: _iso_weekday(dialect, a[0]),

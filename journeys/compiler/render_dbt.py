@@ -187,3 +187,27 @@ def write_files(root: Path, files: dict[Path, str]) -> list[Path]:
             if path.parent.is_dir() and not any(path.parent.iterdir()):
                 path.parent.rmdir()
     return changed
+
+
+def golden_files(out: Path, files: dict[Path, str]) -> dict[Path, str]:
+    """The models' SQL files of a plan, placed under ``out`` (golden SQL of a dialect that
+    is compiled but not run here)."""
+    return {out / path.relative_to(MODELS_DIR): text for path, text in files.items()
+            if path.suffix == ".sql" and path.is_relative_to(MODELS_DIR)}
+
+
+def write_golden(out: Path, files: dict[Path, str], check: bool = False) -> list[Path]:
+    """Write (or with ``check``, only list) the golden files that differ or should not
+    exist any more."""
+    wanted = golden_files(out, files)
+    stale = [path for path, text in wanted.items()
+             if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    extra = [path for path in sorted(out.rglob("*.sql")) if path not in wanted] \
+        if out.is_dir() else []
+    if not check:
+        for path in stale:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(wanted[path], encoding="utf-8")
+        for path in extra:
+            path.unlink()
+    return sorted(stale + extra)
