@@ -168,3 +168,56 @@ def literal(value: Any, engine: str) -> str:
     if engine == "spark":
         text = text.replace("\\", "\\\\")
     return f"'{text}'"
+
+
+_PG_TYPES = {"VARCHAR": "text", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean",
+             "INTEGER": "integer", "BIGINT": "bigint", "DOUBLE": "double precision",
+             "JSON": "json"}
+
+
+def copy_inputs_to_postgres(duckdb_path: str, dbname: str) -> None:
+    """The C3 input tables of a DuckDB warehouse, copied into schema main of a PostgreSQL
+    database (COPY, so that the demo's warehouse loads in seconds)."""
+    import csv
+    import io
+
+    import psycopg2
+    source = duckdb.connect(duckdb_path, read_only=True)
+    target = psycopg2.connect(**pg_params(dbname))
+    try:
+        with target, target.cursor() as cur:
+            cur.execute("create schema if not exists main")
+            for table in SOURCE_TABLES:
+                cols = source.execute(
+                    "select column_name, data_type from information_schema.columns where "
+                    "table_schema = 'main' and table_name = ? order by ordinal_position",
+                    [table]).fetchall()
+                if not cols:
+                    continue
+                ddl = ", ".join(f'"{c}" {_PG_TYPES.get(t, "text")}' for c, t in cols)
+                cur.execute(f"drop table if exists main.{table}")
+                cur.execute(f"create table main.{table} ({ddl})")
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                for row in source.execute(f"select * from main.{table}").fetchall():
+                    writer.writerow(["\\N" if v is None else v for v in row])
+                buffer.seek(0)
+                cur.copy_expert(f"copy main.{table} from stdin with (format csv, null '\\N')",
+                                buffer)
+    finally:
+        source.close()
+        target.close()
+
+
+def create_postgres_database() -> str:
+    """A new empty database on the test server (dropped at the end of the session)."""
+    import psycopg2
+    name = f"journeys_test_{os.getpid()}_{next(_counter)}"
+    admin = psycopg2.connect(**pg_params())
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {name}")
+        cur.execute(f"create database {name}")
+    admin.close()
+    _databases.append((name, psycopg2.connect(**pg_params(name))))
+    return name

@@ -24,7 +24,7 @@ from journeys.compiler.dialect import (
     type_sql,
 )
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import RUN_AT_TOKEN, checked_name, run_at_literal
+from journeys.compiler.relations import RUN_AT_TOKEN, checked_name, placeholder, run_at_literal
 
 SOURCE_NAME = "warehouse"
 MODELS_DIR = Path("dbt_project/models")
@@ -60,12 +60,24 @@ def render_sql(plan: ModelPlan, dialect: str = "duckdb",
     config = [f"materialized='{plan.materialized}'", f"schema='{plan.schema}'"]
     if plan.materialized == "incremental":
         config += [f"{key}={value!r}" for key, value in incremental_config(plan, dialect).items()]
-    body = to_sql(read_latest(plan.query, logged or {}), dialect, pretty=True)
+    body = to_sql(_aliased(read_latest(plan.query, logged or {})), dialect, pretty=True)
     body = _PLACEHOLDER.sub(lambda m: jinja_ref(m.group(1), m.group(2)), body)
     body = _with_clock_var(body)
     origin, advice = _origin(plan)
     return (SQL_HEADER.format(origin=origin, advice=advice)
             + "{{ config(" + ", ".join(config) + ") }}\n\n" + body + "\n")
+
+
+def _aliased(tree: exp.Expression) -> exp.Expression:
+    """Every prior or part read gets an alias: before the first tick those macros expand to
+    a subquery, which PostgreSQL (unlike DuckDB) refuses without one."""
+    def one(node: exp.Expression) -> exp.Expression:
+        found = placeholder(node) if isinstance(node, exp.Table) else None
+        if found and found[0] in ("prior", "part") and not node.alias:
+            node = node.copy()
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(found[1])))
+        return node
+    return tree.transform(one)
 
 
 def _with_clock_var(sql: str) -> str:

@@ -26,7 +26,7 @@ FROM (
     entered_at,
     exit_reason,
     tick_at
-  FROM {{ journeys_part('event_upsell__steps') }}
+  FROM {{ journeys_part('event_upsell__steps') }} AS event_upsell__steps
   UNION ALL
   SELECT
     journey_id,
@@ -40,7 +40,7 @@ FROM (
     entered_at,
     exit_reason,
     tick_at
-  FROM {{ journeys_part('post_purchase__steps') }}
+  FROM {{ journeys_part('post_purchase__steps') }} AS post_purchase__steps
   UNION ALL
   SELECT
     journey_id,
@@ -54,7 +54,7 @@ FROM (
     entered_at,
     exit_reason,
     tick_at
-  FROM {{ journeys_part('re_engagement__steps') }}
+  FROM {{ journeys_part('re_engagement__steps') }} AS re_engagement__steps
   UNION ALL
   SELECT
     journey_id,
@@ -68,7 +68,7 @@ FROM (
     entered_at,
     exit_reason,
     tick_at
-  FROM {{ journeys_part('renewal_reminders__steps') }}
+  FROM {{ journeys_part('renewal_reminders__steps') }} AS renewal_reminders__steps
   UNION ALL
   SELECT
     journey_id,
@@ -82,5 +82,5 @@ FROM (
     entered_at,
     exit_reason,
     tick_at
-  FROM {{ journeys_part('welcome_series__steps') }}
+  FROM {{ journeys_part('welcome_series__steps') }} AS welcome_series__steps
 ) AS u

@@ -24,7 +24,7 @@ FROM (
     exited_at,
     exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('event_upsell__ended') }}
+  FROM {{ journeys_part('event_upsell__ended') }} AS event_upsell__ended
   UNION ALL
   SELECT
     journey_id,
@@ -37,7 +37,7 @@ FROM (
     exited_at,
     exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('post_purchase__ended') }}
+  FROM {{ journeys_part('post_purchase__ended') }} AS post_purchase__ended
   UNION ALL
   SELECT
     journey_id,
@@ -50,7 +50,7 @@ FROM (
     exited_at,
     exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('re_engagement__ended') }}
+  FROM {{ journeys_part('re_engagement__ended') }} AS re_engagement__ended
   UNION ALL
   SELECT
     journey_id,
@@ -63,7 +63,7 @@ FROM (
     exited_at,
     exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('renewal_reminders__ended') }}
+  FROM {{ journeys_part('renewal_reminders__ended') }} AS renewal_reminders__ended
   UNION ALL
   SELECT
     journey_id,
@@ -76,5 +76,5 @@ FROM (
     exited_at,
     exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('welcome_series__ended') }}
+  FROM {{ journeys_part('welcome_series__ended') }} AS welcome_series__ended
 ) AS u

@@ -28,7 +28,7 @@ FROM (
     payload,
     due_at,
     tick_at
-  FROM {{ journeys_part('event_upsell__actions') }}
+  FROM {{ journeys_part('event_upsell__actions') }} AS event_upsell__actions
   UNION ALL
   SELECT
     action_id,
@@ -43,7 +43,7 @@ FROM (
     payload,
     due_at,
     tick_at
-  FROM {{ journeys_part('post_purchase__actions') }}
+  FROM {{ journeys_part('post_purchase__actions') }} AS post_purchase__actions
   UNION ALL
   SELECT
     action_id,
@@ -58,7 +58,7 @@ FROM (
     payload,
     due_at,
     tick_at
-  FROM {{ journeys_part('re_engagement__actions') }}
+  FROM {{ journeys_part('re_engagement__actions') }} AS re_engagement__actions
   UNION ALL
   SELECT
     action_id,
@@ -73,7 +73,7 @@ FROM (
     payload,
     due_at,
     tick_at
-  FROM {{ journeys_part('renewal_reminders__actions') }}
+  FROM {{ journeys_part('renewal_reminders__actions') }} AS renewal_reminders__actions
   UNION ALL
   SELECT
     action_id,
@@ -88,5 +88,5 @@ FROM (
     payload,
     due_at,
     tick_at
-  FROM {{ journeys_part('welcome_series__actions') }}
+  FROM {{ journeys_part('welcome_series__actions') }} AS welcome_series__actions
 ) AS u

@@ -37,7 +37,7 @@ FROM (
     CAST(NULL AS TIMESTAMP) AS exited_at,
     CAST(NULL AS VARCHAR) AS exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('event_upsell__open') }}
+  FROM {{ journeys_part('event_upsell__open') }} AS event_upsell__open
   UNION ALL
   SELECT
     'post_purchase' AS journey_id,
@@ -50,7 +50,7 @@ FROM (
     CAST(NULL AS TIMESTAMP) AS exited_at,
     CAST(NULL AS VARCHAR) AS exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('post_purchase__open') }}
+  FROM {{ journeys_part('post_purchase__open') }} AS post_purchase__open
   UNION ALL
   SELECT
     're_engagement' AS journey_id,
@@ -63,7 +63,7 @@ FROM (
     CAST(NULL AS TIMESTAMP) AS exited_at,
     CAST(NULL AS VARCHAR) AS exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('re_engagement__open') }}
+  FROM {{ journeys_part('re_engagement__open') }} AS re_engagement__open
   UNION ALL
   SELECT
     'renewal_reminders' AS journey_id,
@@ -76,7 +76,7 @@ FROM (
     CAST(NULL AS TIMESTAMP) AS exited_at,
     CAST(NULL AS VARCHAR) AS exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('renewal_reminders__open') }}
+  FROM {{ journeys_part('renewal_reminders__open') }} AS renewal_reminders__open
   UNION ALL
   SELECT
     'welcome_series' AS journey_id,
@@ -89,5 +89,5 @@ FROM (
     CAST(NULL AS TIMESTAMP) AS exited_at,
     CAST(NULL AS VARCHAR) AS exit_reason,
     updated_tick_at
-  FROM {{ journeys_part('welcome_series__open') }}
+  FROM {{ journeys_part('welcome_series__open') }} AS welcome_series__open
 ) AS s

@@ -18,7 +18,7 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ journeys_part('event_upsell__tick') }}
+  FROM {{ journeys_part('event_upsell__tick') }} AS event_upsell__tick
   UNION ALL
   SELECT
     journey_id,
@@ -28,7 +28,7 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ journeys_part('post_purchase__tick') }}
+  FROM {{ journeys_part('post_purchase__tick') }} AS post_purchase__tick
   UNION ALL
   SELECT
     journey_id,
@@ -38,7 +38,7 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ journeys_part('re_engagement__tick') }}
+  FROM {{ journeys_part('re_engagement__tick') }} AS re_engagement__tick
   UNION ALL
   SELECT
     journey_id,
@@ -48,7 +48,7 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ journeys_part('renewal_reminders__tick') }}
+  FROM {{ journeys_part('renewal_reminders__tick') }} AS renewal_reminders__tick
   UNION ALL
   SELECT
     journey_id,
@@ -58,5 +58,5 @@ FROM (
     exited,
     actions,
     duration_ms
-  FROM {{ journeys_part('welcome_series__tick') }}
+  FROM {{ journeys_part('welcome_series__tick') }} AS welcome_series__tick
 ) AS u

@@ -22,7 +22,7 @@ FROM (
     value,
     updated_at,
     tick_at
-  FROM {{ journeys_part('event_upsell__profile_updates') }}
+  FROM {{ journeys_part('event_upsell__profile_updates') }} AS event_upsell__profile_updates
   UNION ALL
   SELECT
     action_id,
@@ -34,7 +34,7 @@ FROM (
     value,
     updated_at,
     tick_at
-  FROM {{ journeys_part('post_purchase__profile_updates') }}
+  FROM {{ journeys_part('post_purchase__profile_updates') }} AS post_purchase__profile_updates
   UNION ALL
   SELECT
     action_id,
@@ -46,7 +46,7 @@ FROM (
     value,
     updated_at,
     tick_at
-  FROM {{ journeys_part('re_engagement__profile_updates') }}
+  FROM {{ journeys_part('re_engagement__profile_updates') }} AS re_engagement__profile_updates
   UNION ALL
   SELECT
     action_id,
@@ -58,7 +58,7 @@ FROM (
     value,
     updated_at,
     tick_at
-  FROM {{ journeys_part('renewal_reminders__profile_updates') }}
+  FROM {{ journeys_part('renewal_reminders__profile_updates') }} AS renewal_reminders__profile_updates
   UNION ALL
   SELECT
     action_id,
@@ -70,5 +70,5 @@ FROM (
     value,
     updated_at,
     tick_at
-  FROM {{ journeys_part('welcome_series__profile_updates') }}
+  FROM {{ journeys_part('welcome_series__profile_updates') }} AS welcome_series__profile_updates
 ) AS u

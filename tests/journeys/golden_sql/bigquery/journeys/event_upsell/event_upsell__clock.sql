@@ -31,7 +31,7 @@ FROM (
     SELECT
       MAX(tick_at) AS prior_tick_at,
       MIN(tick_at) AS first_tick_at
-    FROM {{ journeys_prior('journey_ticks') }}
+    FROM {{ journeys_prior('journey_ticks') }} AS journey_ticks
     WHERE
       journey_id = 'event_upsell'
   ) AS t
