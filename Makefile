@@ -1,13 +1,19 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make demo   environment + synthetic warehouse + 14 days of hourly ticks + per-tile counts
-#   make test   environment + every test (CI runs this through .ci/run)
+#   make test   environment + every test (CI runs this through .ci/run), then the engine
+#               suites on PostgreSQL (skipped, saying why, without a server: .ci/run
+#               starts one and adds EXTRAS=dev,postgres)
 #   make dev    the Dagster UI on the journeys (dagster dev -w workspace.yaml)
 #   make bench  environment + the figures of BENCHMARKS.md at the issue's scales (about half
 #               an hour; BENCH_ARGS="--only backtest --days 3" for a quick one)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+EXTRAS ?= dev
+comma := ,
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(subst $(comma),-,$(EXTRAS))
+
+ENGINE_SUITES := tests/journeys/golden tests/journeys/test_differential.py
 
 .PHONY: env demo dev test test-fast bench lint compile clean
 
@@ -17,7 +23,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 demo: env
@@ -30,6 +36,7 @@ test: env
 	$(BIN)/journeys compile --check
 	$(BIN)/ruff check journeys orchestration_defs reverse_etl tests
 	$(BIN)/python -m pytest -q --doctest-modules journeys orchestration_defs reverse_etl tests
+	$(BIN)/python -m pytest -q --engine postgres $(ENGINE_SUITES)
 
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow" tests

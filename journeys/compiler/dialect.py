@@ -336,7 +336,7 @@ def type_sql(sql_type: str, dialect: str) -> str:
 
     Example:
         >>> type_sql("json", "spark"), type_sql("varchar", "postgres"), type_sql("json", "duckdb")
-        ('STRING', 'TEXT', 'json')
+        ('STRING', 'VARCHAR', 'json')
     """
     if dialect == "duckdb":
         return sql_type
