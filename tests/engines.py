@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
-from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -109,17 +108,7 @@ def open_session(engine: str) -> Session:
     if reason:
         pytest.skip(f"{engine}: {reason}")
     if engine == "postgres":
-        import psycopg2
-        admin = psycopg2.connect(**pg_params())
-        admin.autocommit = True
-        name = f"journeys_test_{os.getpid()}_{next(_counter)}"
-        with admin.cursor() as cur:
-            cur.execute(f"drop database if exists {name}")
-            cur.execute(f"create database {name}")
-        admin.close()
-        con = psycopg2.connect(**pg_params(name))
-        _databases.append((name, con))
-        session = PostgresSession(con)
+        session = PostgresSession(_new_database()[1])
         session.execute("create schema if not exists main")
         session.execute("set search_path to main")
         return session
@@ -152,22 +141,6 @@ def cleanup() -> None:
             cur.execute(f"drop database if exists {name}")
     admin.close()
     _databases.clear()
-
-
-def literal(value: Any, engine: str) -> str:
-    """A Python value as a SQL literal (tests load small worlds as plain inserts)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, datetime):
-        return f"timestamp '{value.isoformat(sep=' ')}'"
-    text = str(value).replace("'", "''")
-    if engine == "spark":
-        text = text.replace("\\", "\\\\")
-    return f"'{text}'"
 
 
 _PG_TYPES = {"VARCHAR": "text", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean",
@@ -211,6 +184,11 @@ def copy_inputs_to_postgres(duckdb_path: str, dbname: str) -> None:
 
 def create_postgres_database() -> str:
     """A new empty database on the test server (dropped at the end of the session)."""
+    return _new_database()[0]
+
+
+def _new_database() -> tuple[str, Any]:
+    """A new database and a connection to it, both released by :func:`cleanup`."""
     import psycopg2
     name = f"journeys_test_{os.getpid()}_{next(_counter)}"
     admin = psycopg2.connect(**pg_params())
@@ -219,5 +197,6 @@ def create_postgres_database() -> str:
         cur.execute(f"drop database if exists {name}")
         cur.execute(f"create database {name}")
     admin.close()
-    _databases.append((name, psycopg2.connect(**pg_params(name))))
-    return name
+    con = psycopg2.connect(**pg_params(name))
+    _databases.append((name, con))
+    return name, con

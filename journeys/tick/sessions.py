@@ -203,12 +203,26 @@ class PostgresSession(_Catalog):
         self.execute("rollback")
 
 
-def _spark_literal(value: Any) -> str:
+def sql_literal(value: Any, dialect: str) -> str:
+    """A Python value as a SQL literal of ``dialect``, for statements that cannot bind
+    parameters (Spark SQL) and for small test worlds. Spark escapes quotes with a
+    backslash: there ``'a''b'`` is two adjacent literals, read as ``ab``.
+
+    Example:
+        >>> print(sql_literal("it's", "spark"), sql_literal("it's", "postgres"))
+        'it\\'s' 'it''s'
+    """
     if value is None:
         return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
     if isinstance(value, datetime):
-        return f"timestamp'{_ts(value)}'"
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return f"timestamp '{_ts(value)}'"
+    if dialect == "spark":
+        return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 class SparkSession:
@@ -240,7 +254,7 @@ class SparkSession:
     @staticmethod
     def _bind(sql: str, params: Sequence[Any]) -> str:
         for value in params:
-            sql = sql.replace("?", _spark_literal(value), 1)
+            sql = sql.replace("?", sql_literal(value, "spark"), 1)
         return sql
 
     def relation_kind(self, schema: str, name: str) -> str | None:
@@ -257,7 +271,7 @@ class SparkSession:
         return None
 
     def set_clocks(self, clocks: Sequence[datetime]) -> None:
-        rows = ", ".join(f"({_spark_literal(c)})" for c in clocks)
+        rows = ", ".join(f"({sql_literal(c, 'spark')})" for c in clocks)
         body = (f"select * from values {rows} as clocks(run_at)" if clocks
                 else "select cast(null as timestamp) as run_at where false")
         self.spark.sql(f"create or replace temporary view {CLOCKS} as {body}").collect()

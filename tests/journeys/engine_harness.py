@@ -21,7 +21,7 @@ from journeys.compiler.dialect import type_sql
 from journeys.spec.models import JourneySpec
 from journeys.spec.yaml_loader import load_yaml
 from journeys.tick.inprocess import InProcessEngine
-from journeys.tick.sessions import DuckDBSession, Session
+from journeys.tick.sessions import DuckDBSession, Session, sql_literal
 from tests import engines
 
 REPO = Path(__file__).resolve().parents[2]
@@ -113,7 +113,7 @@ def _create(session: Session, table: str, cols: dict[str, str], rows: list[dict]
     for row in rows:
         items = []
         for c, t in cols.items():
-            item = engines.literal(row.get(c), dialect)
+            item = sql_literal(row.get(c), dialect)
             if t == "json" and row.get(c) is not None and dialect != "spark":
                 item = f"cast({item} as json)"
             items.append(item)
