@@ -42,10 +42,10 @@ class TickTiming:
 
 def ensure_inputs(con: Any) -> None:
     """Create the tool-owned inputs (C3: manual entries/removals) when missing."""
-    session = con if hasattr(con, "dialect") else DuckDBSession(con)
-    ddl = ", ".join(f"{c} {type_sql(t, session.dialect)}" for c, t in INPUT_COLUMNS.items())
+    dialect = getattr(con, "dialect", "duckdb")  # a session, or a plain DuckDB connection
+    ddl = ", ".join(f"{c} {type_sql(t, dialect)}" for c, t in INPUT_COLUMNS.items())
     for table in INPUTS:
-        session.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
+        con.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
 
 
 class InProcessEngine:
