@@ -89,14 +89,18 @@ def spark_session() -> Any:
         warehouse = tempfile.mkdtemp(prefix="journeys-spark-")
         _spark = (PySparkSession.builder.master("local[2]").appName("journeys-tests")
                   .config("spark.ui.enabled", "false")
-                  .config("spark.sql.shuffle.partitions", "2")
                   .config("spark.sql.warehouse.dir", warehouse)
                   .config("spark.sql.session.timeZone", "UTC")
                   .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
                   .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
                   .config("spark.sql.constraintPropagation.enabled", "false")
-                  .config("spark.sql.optimizer.excludedRules",
-                          "org.apache.spark.sql.catalyst.optimizer.InlineCTE")
+                  # adaptive execution re-plans the rest of the query after every stage:
+                  # on the advance models' plans that is 30x slower on tiny data
+                  .config("spark.sql.adaptive.enabled", "false")
+                  # the worlds are a few rows: compiling generated code for every stage
+                  # costs more than interpreting it
+                  .config("spark.sql.codegen.wholeStage", "false")
+                  .config("spark.sql.shuffle.partitions", "1")
                   .getOrCreate())
         _spark.sparkContext.setLogLevel("ERROR")
     return _spark
@@ -114,9 +118,10 @@ def open_session(engine: str) -> Session:
         return session
     if engine == "spark":
         spark = spark_session()
+        spark.catalog.setCurrentDatabase("default")
         for database in spark.catalog.listDatabases():
             if database.name != "default":
-                spark.sql(f"drop database {database.name} cascade").collect()
+                spark.sql(f"drop database if exists {database.name} cascade").collect()
         for view in spark.catalog.listTables():
             if view.isTemporary:
                 spark.catalog.dropTempView(view.name)

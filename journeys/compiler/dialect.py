@@ -288,7 +288,8 @@ def _json_object(dialect: str, args: list[exp.Expression]) -> exp.Expression:
             return _s("{}")
         fields = _f("named_struct", *args)
         options = _f("map", _s("ignoreNullFields"), _s("false"),
-                     _s("timestampFormat"), _s("yyyy-MM-dd HH:mm:ss"))
+                     _s("timestampFormat"), _s("yyyy-MM-dd HH:mm:ss"),
+                     _s("timestampNTZFormat"), _s("yyyy-MM-dd HH:mm:ss"))
         return _f("to_json", fields, options)
     if dialect == "snowflake":
         return _f("object_construct_keep_null", *args)

@@ -1,13 +1,14 @@
 """The advance query: every entry moves through every tile due before min(exit, T).
 
 One set-based query per phase (open entries, then new ones; docs/semantics.md §1). The
-walk is unrolled ``max_moves`` times: frontier ``f{k}`` holds the entries that made their
-k-th move this tick, each at one tile; ``mv{k}`` computes, by a CASE over tile ids, when and
-along which edge each would leave; rows whose leave time is due (≤ T and before the exit
-time) form ``f{k+1}``. Per-entry constants that do not change during a tick (time zone,
-branch conditions on the profile at T, split buckets, the exit time) are computed once in
-``prof``/``exits``; the only join inside the loop is with the entry members' relevant
-events, and only for rows at an event tile.
+walk is unrolled ``max_moves`` times: ``a0`` holds each entry at its tile, and ``a{k}``
+holds every row of ``a{k-1}`` plus the k-th move of each entry whose latest position
+(``live``) is due to leave, computed by a CASE over tile ids (when and along which edge).
+Each ``a{k}`` reads ``a{k-1}`` once, so engines that inline common table expressions
+(Spark) plan a chain that grows linearly with the moves. Per-entry constants that do not
+change during a tick (time zone, branch conditions on the profile at T, split buckets, the
+exit time) are computed once in ``a0``/``exits``; the only join inside the loop is with the
+entry members' relevant events, and only for live rows at an event tile.
 """
 
 from __future__ import annotations
@@ -258,8 +259,11 @@ class WalkBuilder:
             exp.LTE(this=occurred.copy(), expression=end),
         )
 
-    def _ev_step(self, frontier: str) -> exp.Query:
-        """First event in each event tile's window (or a hit, for look-back branches)."""
+    def _with_events(self, frontier: str) -> exp.Query:
+        """``frontier`` with, per live row, the first event in its event tile's window
+        (``ev_at``) or a hit, for look-back branches (``ev_hit``): joined to its members'
+        events and grouped back to one row each, so that it is read once (see
+        :meth:`_step`)."""
         first, hit = exp.Case(), exp.Case()
         has_first = has_hit = False
         arrival = col("entered_at", "f")
@@ -275,18 +279,24 @@ class WalkBuilder:
                 first = first.when(self._event_window(tile_id, arrival.copy(), deadline),
                                    col("occurred_at", "v"))
                 has_first = True
+        columns = [col(name, "f") for name in self._frontier_columns()]
         return (
-            exp.select(col("member_id", "f"), col("entry_seq", "f"),
-                       exp.alias_(exp.func("min", first) if has_first else exp.Null(), "ev_at"),
-                       exp.alias_(exp.func("max", hit) if has_hit else exp.Null(), "ev_hit"))
+            exp.select(*columns,
+                       exp.alias_(exp.func("min", first) if has_first
+                                  else dialect.typed_null("timestamp"), "ev_at"),
+                       exp.alias_(exp.func("max", hit) if has_hit
+                                  else dialect.typed_null("integer"), "ev_hit"))
             .from_(exp.Table(this=exp.to_identifier(frontier),
                              alias=exp.TableAlias(this=exp.to_identifier("f"))))
             .join(exp.Table(this=exp.to_identifier("ev"),
                             alias=exp.TableAlias(this=exp.to_identifier("v"))),
-                  on=exp.EQ(this=col("member_id", "v"), expression=col("member_id", "f")))
-            .where(exp.In(this=col("tile_id", "f"),
-                          expressions=[lit(t) for t in self.ev_tiles]))
-            .group_by(col("member_id", "f"), col("entry_seq", "f"))
+                  on=exp.and_(
+                      exp.EQ(this=col("member_id", "v"), expression=col("member_id", "f")),
+                      col("live", "f"),
+                      exp.In(this=col("tile_id", "f"),
+                             expressions=[lit(t) for t in self.ev_tiles])),
+                  join_type="left")
+            .group_by(*[c.copy() for c in columns])
         )
 
     def _local_tz(self, timezone: str) -> exp.Expression:
@@ -430,28 +440,18 @@ class WalkBuilder:
                      .from_(exp.Subquery(this=ranked, alias=exp.TableAlias(
                          this=exp.to_identifier("r"))))
                      .where(exp.EQ(this=col("rn"), expression=lit(1)))))
-        ctes.append(("f0", self._f0()))
+        ctes.append(("a0", self._f0()))
         depth = max_moves(self.spec)
         for k in range(1, depth + 1):
-            if self.ev_tiles:
-                ctes.append((f"ev{k}", self._ev_step(f"f{k - 1}")))
-            ctes.append((f"f{k}", self._step(k)))
-        positions = [f"f{k}" for k in range(depth + 1)]
-        ctes.append(("positions", _union_all(positions, self._frontier_columns())))
-        last = exp.select("*", exp.alias_(exp.Window(
-            this=exp.RowNumber(), partition_by=[col("member_id"), col("entry_seq")],
-            order=exp.Order(expressions=[exp.Ordered(this=col("step_no"), desc=True)])), "rn")
-        ).from_("positions")
-        ctes.append(("last_position", last))
-        moved = positions if self.new else positions[1:]
+            ctes.append((f"a{k}", self._step(k)))
+        walked = f"a{depth}"
         step_cols = [c for c in STEP_COLUMNS if c not in ("is_last", "tick_at")]
-        parts: list[exp.Query] = []
-        for name in moved:
-            completed = exp.If(this=exp.EQ(this=col("tile_type"), expression=lit("exit")),
-                               true=lit("completed"), false=dialect.typed_null("varchar"))
-            parts.append(exp.select(*[col(c) for c in step_cols if c != "exit_reason"],
-                                    exp.alias_(completed, "exit_reason"), col("adm_at"))
-                         .from_(name))
+        completed = exp.If(this=exp.EQ(this=col("tile_type"), expression=lit("exit")),
+                           true=lit("completed"), false=dialect.typed_null("varchar"))
+        moved = exp.select(*[col(c) for c in step_cols if c != "exit_reason"],
+                           exp.alias_(completed, "exit_reason"), col("adm_at")).from_(walked)
+        if not self.new:  # an open entry's position at the start of the tick is no step
+            moved = moved.where(exp.GT(this=col("step_no"), expression=lit(0)))
         exit_row = exp.select(
             "member_id", "entry_seq", "entered_journey_at", exp.alias_(lit(10000), "step_no"),
             exp.alias_(lit("_exit"), "tile_id"), exp.alias_(lit("exit"), "tile_type"),
@@ -459,11 +459,11 @@ class WalkBuilder:
                                                                "from_entered_at"),
             exp.alias_(lit("exit_criteria"), "via"), exp.alias_(col("exit_at"), "entered_at"),
             exp.alias_(col("x_reason"), "exit_reason"), col("adm_at"),
-        ).from_("last_position").where(exp.and_(
-            exp.EQ(this=col("rn"), expression=lit(1)),
+        ).from_(walked).where(exp.and_(
+            col("live"),
             exp.Is(this=col("exit_at"), expression=exp.Null()).not_(),
             exp.NEQ(this=col("tile_type"), expression=lit("exit"))))
-        parts.append(exit_row)
+        parts: list[exp.Query] = [moved, exit_row]
         steps = parts[0]
         for part in parts[1:]:
             steps = exp.union(steps, part, distinct=False)
@@ -484,7 +484,7 @@ class WalkBuilder:
     def _frontier_columns(self) -> list[str]:
         return ["member_id", "entry_seq", "entered_journey_at", "step_no", "tile_id",
                 "tile_type", "from_tile", "from_entered_at", "via", "entered_at", "exit_at",
-                "x_reason", *self.constants]
+                "x_reason", *self.constants, "live"]
 
     def _f0(self) -> exp.Query:
         via = lit("entry") if self.new else dialect.typed_null("varchar")
@@ -497,7 +497,8 @@ class WalkBuilder:
                 exp.alias_(dialect.typed_null("timestamp"), "from_entered_at"),
                 exp.alias_(via, "via"), exp.alias_(col("entered_tile_at", "e"), "entered_at"),
                 col("exit_at", "x"), col("x_reason", "x"),
-                *[exp.alias_(value, name) for name, value in self.constants.items()])
+                *[exp.alias_(value, name) for name, value in self.constants.items()],
+                exp.alias_(exp.true(), "live"))
             .from_(exp.Table(this=exp.to_identifier("entries"),
                              alias=exp.TableAlias(this=exp.to_identifier("e"))))
             .join(exp.Table(this=exp.to_identifier("clock"),
@@ -513,20 +514,22 @@ class WalkBuilder:
         )
 
     def _step(self, k: int) -> exp.Query:
-        """Frontier ``f{k}``: the k-th move of every entry that can make one."""
-        prev = exp.Table(this=exp.to_identifier(f"f{k - 1}"),
+        """``a{k}``: every row of ``a{k-1}``, plus the k-th move of each entry whose latest
+        position (``live``) is due to leave; the row it leaves is no longer live.
+
+        ``a{k-1}`` is read once, and its rows are doubled by a two-row cross join: the
+        copy ``nx = false`` keeps a row, the copy ``nx = true`` is its move. Engines that
+        inline common table expressions (Spark inlines every deterministic one) copy a
+        relation into each reader, so a chain read twice per move would double its plan
+        with every move; read once, the plan grows linearly."""
+        prev = exp.Table(this=exp.to_identifier(f"a{k - 1}"),
                          alias=exp.TableAlias(this=exp.to_identifier("f")))
-        s0 = exp.select("f.*")
+        s0: exp.Query
         if self.ev_tiles:
-            s0 = s0.select(col("ev_at", "e"), col("ev_hit", "e")).from_(prev).join(
-                exp.Table(this=exp.to_identifier(f"ev{k}"),
-                          alias=exp.TableAlias(this=exp.to_identifier("e"))),
-                on=exp.and_(exp.EQ(this=col("member_id", "e"), expression=col("member_id", "f")),
-                            exp.EQ(this=col("entry_seq", "e"), expression=col("entry_seq", "f"))),
-                join_type="left")
+            s0 = self._with_events(f"a{k - 1}")
         else:
-            s0 = s0.select(exp.alias_(dialect.typed_null("timestamp"), "ev_at"),
-                           exp.alias_(dialect.typed_null("integer"), "ev_hit")).from_(prev)
+            s0 = exp.select("f.*", exp.alias_(dialect.typed_null("timestamp"), "ev_at"),
+                            exp.alias_(dialect.typed_null("integer"), "ev_hit")).from_(prev)
         layered: exp.Query = s0
         for name, value in self._local_columns():
             layered = dialect.fence(exp.select("g.*", exp.alias_(value, name)).from_(
@@ -536,25 +539,41 @@ class WalkBuilder:
                         exp.alias_(via, "next_via")).from_(
             exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g"))))
         due = exp.and_(
+            col("live", "m"),
             exp.Is(this=col("next_tile", "m"), expression=exp.Null()).not_(),
             exp.LTE(this=col("leave_at", "m"), expression=col("run_at", "c")),
             exp.or_(exp.Is(this=col("exit_at", "m"), expression=exp.Null()),
                     exp.LT(this=col("leave_at", "m"), expression=col("exit_at", "m"))))
+        moving = exp.select("m.*", exp.alias_(exp.func("coalesce", due, exp.false()), "moves")) \
+            .from_(exp.Subquery(this=mv, alias=exp.TableAlias(this=exp.to_identifier("m")))) \
+            .join(exp.Table(this=exp.to_identifier("clock"),
+                            alias=exp.TableAlias(this=exp.to_identifier("c"))), join_type="cross")
+        copies = exp.union(exp.select(exp.alias_(exp.false(), "nx")),
+                           exp.select(exp.alias_(exp.true(), "nx")), distinct=False)
+        nx = col("nx", "d")
+
+        def pick(moved: exp.Expression, kept: str) -> exp.Expression:
+            return exp.If(this=nx.copy(), true=moved, false=col(kept, "m"))
+
         return (
             exp.select(
                 col("member_id", "m"), col("entry_seq", "m"), col("entered_journey_at", "m"),
-                exp.alias_(lit(k), "step_no"), exp.alias_(col("next_tile", "m"), "tile_id"),
-                exp.alias_(tile_type_of(self.spec, col("next_tile", "m")), "tile_type"),
-                exp.alias_(col("tile_id", "m"), "from_tile"),
-                exp.alias_(col("entered_at", "m"), "from_entered_at"),
-                exp.alias_(col("next_via", "m"), "via"),
-                exp.alias_(col("leave_at", "m"), "entered_at"),
+                exp.alias_(pick(lit(k), "step_no"), "step_no"),
+                exp.alias_(pick(col("next_tile", "m"), "tile_id"), "tile_id"),
+                exp.alias_(pick(tile_type_of(self.spec, col("next_tile", "m")), "tile_type"),
+                           "tile_type"),
+                exp.alias_(pick(col("tile_id", "m"), "from_tile"), "from_tile"),
+                exp.alias_(pick(col("entered_at", "m"), "from_entered_at"), "from_entered_at"),
+                exp.alias_(pick(col("next_via", "m"), "via"), "via"),
+                exp.alias_(pick(col("leave_at", "m"), "entered_at"), "entered_at"),
                 col("exit_at", "m"), col("x_reason", "m"),
-                *[col(name, "m") for name in self.constants])
-            .from_(exp.Subquery(this=mv, alias=exp.TableAlias(this=exp.to_identifier("m"))))
-            .join(exp.Table(this=exp.to_identifier("clock"),
-                            alias=exp.TableAlias(this=exp.to_identifier("c"))), join_type="cross")
-            .where(due)
+                *[col(name, "m") for name in self.constants],
+                exp.alias_(exp.or_(nx.copy(), exp.and_(col("live", "m"),
+                                                       exp.not_(col("moves", "m")))), "live"))
+            .from_(exp.Subquery(this=moving, alias=exp.TableAlias(this=exp.to_identifier("m"))))
+            .join(exp.Subquery(this=copies, alias=exp.TableAlias(this=exp.to_identifier("d"))),
+                  join_type="cross")
+            .where(exp.or_(exp.not_(nx.copy()), col("moves", "m")))
         )
 
 

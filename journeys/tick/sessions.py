@@ -281,10 +281,16 @@ class SparkSession:
 
     def replace_table(self, schema: str, name: str, sql: str,
                       partition_by: Sequence[str] = ()) -> None:
+        if partition_by:
+            # a renamed table's partitions keep the paths they were written under: an
+            # incremental model (the only partitioned kind) is created in place, once
+            self.execute(f"drop table if exists {schema}.{name}")
+            self.execute(f"create table {schema}.{name} using parquet "
+                         f"partitioned by ({', '.join(partition_by)}) as {sql}")
+            return
         staged = f"{name}__journeys_staged"
-        parts = f" partitioned by ({', '.join(partition_by)})" if partition_by else ""
         self.execute(f"drop table if exists {schema}.{staged}")
-        self.execute(f"create table {schema}.{staged} using parquet{parts} as {sql}")
+        self.execute(f"create table {schema}.{staged} using parquet as {sql}")
         self.execute(f"drop table if exists {schema}.{name}")
         self.execute(f"alter table {schema}.{staged} rename to {schema}.{name}")
 

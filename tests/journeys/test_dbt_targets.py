@@ -2,12 +2,15 @@
 set writes the same journey tables as DuckDB does.
 
 The PostgreSQL target runs when a server answers at JOURNEYS_PG_* (``.ci/run`` installs and
-starts one); elsewhere it skips, saying why.
+starts one); the Spark target when pyspark, dbt-spark and Java are installed (``.ci/run``
+installs the ``spark`` extra); elsewhere they skip, saying why.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -96,3 +99,47 @@ def test_dbt_build_on_postgres_writes_the_tables_duckdb_writes(
     assert sum(len(rows) for rows in expected.values()) > 100
     for table in COMPARED:
         assert actual[table] == expected[table], table
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_dbt_build_on_spark_writes_the_tables_duckdb_writes(tmp_path: Path) -> None:
+    """dbt-spark's session method runs Spark in dbt's own process, so the ticks run in a
+    process of their own (tests/journeys/dbt_on_spark.py), apart from the tests' session."""
+    reason = engines.unavailable("spark")
+    if reason:
+        pytest.skip(f"spark: {reason}")
+    pytest.importorskip("dbt.adapters.spark", reason="dbt-spark is not installed "
+                        "(pip install -e '.[spark]')")
+    warehouse = tmp_path / "source.duckdb"
+    generate_warehouse(warehouse, profiles=300, days=5, end=datetime(2026, 11, 1), seed=5)
+    out = tmp_path / "spark.json"
+    root = copy_project(tmp_path / "project")
+    subprocess.run([sys.executable, "-m", "tests.journeys.dbt_on_spark", str(warehouse),
+                    str(root), str(out), *[c.isoformat() for c in CLOCKS]],
+                   check=True, cwd=Path(__file__).resolve().parents[2], timeout=1800,
+                   stdout=subprocess.DEVNULL)
+    assert "NAMED_STRUCT" in (root / "dbt_project/models/journeys/welcome_series/"
+                              "welcome_series__actions.sql").read_text()
+
+    reference = Settings(project_root=tmp_path / "reference", warehouse=warehouse)
+    copy_project(tmp_path / "reference")
+    simulate(reference, compile_project(reference, "duckdb"), CLOCKS)
+
+    expected = _duckdb_tables(warehouse)
+    written = json.loads(out.read_text())["tables"]
+    actual = {table: canonical(table, [_spark_row(r) for r in rows])
+              for table, rows in written.items()}
+    assert sum(len(rows) for rows in expected.values()) > 100
+    for table in COMPARED:
+        assert actual[table] == expected[table], table
+
+
+def _spark_row(row: dict) -> dict:
+    """A row as dbt_on_spark wrote it (timestamps as text) in the types DuckDB returns."""
+    out = {}
+    for name, value in row.items():
+        if isinstance(value, str) and name.endswith("_at") and len(value) >= 19:
+            value = datetime.fromisoformat(value)
+        out[name] = value
+    return out

@@ -103,7 +103,7 @@ WITH clock AS (
   ) AS r
   WHERE
     rn = 1
-), f0 AS (
+), a0 AS (
   SELECT
     e.member_id,
     e.entry_seq,
@@ -141,1387 +141,1558 @@ WITH clock AS (
     x.exit_at,
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
-    e.adm_at AS adm_at
+    e.adm_at AS adm_at,
+    TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
   LEFT JOIN {{ ref('stg_profiles') }} AS p
     ON p.member_id = e.member_id
   LEFT JOIN exits AS x
     ON x.member_id = e.member_id AND x.entry_seq = e.entry_seq
-), ev1 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    NULL AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'purchased'
-        AND v.m_purchased
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-        WHEN f.tile_id = 'purchased_again'
-        AND v.m_purchased_again
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f0 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('purchased', 'purchased_again')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f1 AS (
+), a1 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    1 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'we_miss_you'
-      THEN 'action'
-      WHEN 'wait_5d'
-      THEN 'wait'
-      WHEN 'purchased'
-      THEN 'branch'
-      WHEN 'thank_you'
-      THEN 'action'
-      WHEN 'push_nudge'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'purchased_again'
-      THEN 'branch'
-      WHEN 'thank_you_late'
-      THEN 'action'
-      WHEN 'final_offer'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
+    CASE WHEN d.nx THEN 1 ELSE m.step_no END AS step_no,
+    CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
+    CASE
+      WHEN d.nx
+      THEN CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'we_miss_you'
+        THEN 'action'
+        WHEN 'wait_5d'
+        THEN 'wait'
+        WHEN 'purchased'
+        THEN 'branch'
+        WHEN 'thank_you'
+        THEN 'action'
+        WHEN 'push_nudge'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'purchased_again'
+        THEN 'branch'
+        WHEN 'thank_you_late'
+        THEN 'action'
+        WHEN 'final_offer'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END
+      ELSE m.tile_type
     END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
+    CASE WHEN d.nx THEN m.entered_at ELSE m.from_entered_at END AS from_entered_at,
+    CASE WHEN d.nx THEN m.next_via ELSE m.via END AS via,
+    CASE WHEN d.nx THEN m.leave_at ELSE m.entered_at END AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'we_miss_you'
-        THEN g.entered_at
-        WHEN 'wait_5d'
-        THEN g.entered_at + INTERVAL '5' DAY
-        WHEN 'purchased'
-        THEN g.entered_at
-        WHEN 'thank_you'
-        THEN g.entered_at
-        WHEN 'push_nudge'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3' DAY
-        WHEN 'purchased_again'
-        THEN g.entered_at
-        WHEN 'thank_you_late'
-        THEN g.entered_at
-        WHEN 'final_offer'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'we_miss_you'
-        WHEN 'we_miss_you'
-        THEN 'wait_5d'
-        WHEN 'wait_5d'
-        THEN 'purchased'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-        WHEN 'thank_you'
-        THEN 'done'
-        WHEN 'push_nudge'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'purchased_again'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-        WHEN 'thank_you_late'
-        THEN 'done'
-        WHEN 'final_offer'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'we_miss_you'
-        THEN 'next'
-        WHEN 'wait_5d'
-        THEN 'next'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you'
-        THEN 'next'
-        WHEN 'push_nudge'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you_late'
-        THEN 'next'
-        WHEN 'final_offer'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f0 AS f
-      LEFT JOIN ev1 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'we_miss_you'
+          THEN g.entered_at
+          WHEN 'wait_5d'
+          THEN g.entered_at + INTERVAL '5' DAY
+          WHEN 'purchased'
+          THEN g.entered_at
+          WHEN 'thank_you'
+          THEN g.entered_at
+          WHEN 'push_nudge'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3' DAY
+          WHEN 'purchased_again'
+          THEN g.entered_at
+          WHEN 'thank_you_late'
+          THEN g.entered_at
+          WHEN 'final_offer'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'we_miss_you'
+          WHEN 'we_miss_you'
+          THEN 'wait_5d'
+          WHEN 'wait_5d'
+          THEN 'purchased'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
+          WHEN 'thank_you'
+          THEN 'done'
+          WHEN 'push_nudge'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'purchased_again'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
+          WHEN 'thank_you_late'
+          THEN 'done'
+          WHEN 'final_offer'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'we_miss_you'
+          THEN 'next'
+          WHEN 'wait_5d'
+          THEN 'next'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you'
+          THEN 'next'
+          WHEN 'push_nudge'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you_late'
+          THEN 'next'
+          WHEN 'final_offer'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'purchased'
+              AND v.m_purchased
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+              WHEN f.tile_id = 'purchased_again'
+              AND v.m_purchased_again
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a0 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('purchased', 'purchased_again')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev2 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    NULL AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'purchased'
-        AND v.m_purchased
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-        WHEN f.tile_id = 'purchased_again'
-        AND v.m_purchased_again
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f1 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('purchased', 'purchased_again')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f2 AS (
+    NOT d.nx OR m.moves
+), a2 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    2 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'we_miss_you'
-      THEN 'action'
-      WHEN 'wait_5d'
-      THEN 'wait'
-      WHEN 'purchased'
-      THEN 'branch'
-      WHEN 'thank_you'
-      THEN 'action'
-      WHEN 'push_nudge'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'purchased_again'
-      THEN 'branch'
-      WHEN 'thank_you_late'
-      THEN 'action'
-      WHEN 'final_offer'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
+    CASE WHEN d.nx THEN 2 ELSE m.step_no END AS step_no,
+    CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
+    CASE
+      WHEN d.nx
+      THEN CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'we_miss_you'
+        THEN 'action'
+        WHEN 'wait_5d'
+        THEN 'wait'
+        WHEN 'purchased'
+        THEN 'branch'
+        WHEN 'thank_you'
+        THEN 'action'
+        WHEN 'push_nudge'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'purchased_again'
+        THEN 'branch'
+        WHEN 'thank_you_late'
+        THEN 'action'
+        WHEN 'final_offer'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END
+      ELSE m.tile_type
     END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
+    CASE WHEN d.nx THEN m.entered_at ELSE m.from_entered_at END AS from_entered_at,
+    CASE WHEN d.nx THEN m.next_via ELSE m.via END AS via,
+    CASE WHEN d.nx THEN m.leave_at ELSE m.entered_at END AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'we_miss_you'
-        THEN g.entered_at
-        WHEN 'wait_5d'
-        THEN g.entered_at + INTERVAL '5' DAY
-        WHEN 'purchased'
-        THEN g.entered_at
-        WHEN 'thank_you'
-        THEN g.entered_at
-        WHEN 'push_nudge'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3' DAY
-        WHEN 'purchased_again'
-        THEN g.entered_at
-        WHEN 'thank_you_late'
-        THEN g.entered_at
-        WHEN 'final_offer'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'we_miss_you'
-        WHEN 'we_miss_you'
-        THEN 'wait_5d'
-        WHEN 'wait_5d'
-        THEN 'purchased'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-        WHEN 'thank_you'
-        THEN 'done'
-        WHEN 'push_nudge'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'purchased_again'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-        WHEN 'thank_you_late'
-        THEN 'done'
-        WHEN 'final_offer'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'we_miss_you'
-        THEN 'next'
-        WHEN 'wait_5d'
-        THEN 'next'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you'
-        THEN 'next'
-        WHEN 'push_nudge'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you_late'
-        THEN 'next'
-        WHEN 'final_offer'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f1 AS f
-      LEFT JOIN ev2 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'we_miss_you'
+          THEN g.entered_at
+          WHEN 'wait_5d'
+          THEN g.entered_at + INTERVAL '5' DAY
+          WHEN 'purchased'
+          THEN g.entered_at
+          WHEN 'thank_you'
+          THEN g.entered_at
+          WHEN 'push_nudge'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3' DAY
+          WHEN 'purchased_again'
+          THEN g.entered_at
+          WHEN 'thank_you_late'
+          THEN g.entered_at
+          WHEN 'final_offer'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'we_miss_you'
+          WHEN 'we_miss_you'
+          THEN 'wait_5d'
+          WHEN 'wait_5d'
+          THEN 'purchased'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
+          WHEN 'thank_you'
+          THEN 'done'
+          WHEN 'push_nudge'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'purchased_again'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
+          WHEN 'thank_you_late'
+          THEN 'done'
+          WHEN 'final_offer'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'we_miss_you'
+          THEN 'next'
+          WHEN 'wait_5d'
+          THEN 'next'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you'
+          THEN 'next'
+          WHEN 'push_nudge'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you_late'
+          THEN 'next'
+          WHEN 'final_offer'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'purchased'
+              AND v.m_purchased
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+              WHEN f.tile_id = 'purchased_again'
+              AND v.m_purchased_again
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a1 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('purchased', 'purchased_again')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev3 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    NULL AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'purchased'
-        AND v.m_purchased
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-        WHEN f.tile_id = 'purchased_again'
-        AND v.m_purchased_again
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f2 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('purchased', 'purchased_again')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f3 AS (
+    NOT d.nx OR m.moves
+), a3 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    3 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'we_miss_you'
-      THEN 'action'
-      WHEN 'wait_5d'
-      THEN 'wait'
-      WHEN 'purchased'
-      THEN 'branch'
-      WHEN 'thank_you'
-      THEN 'action'
-      WHEN 'push_nudge'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'purchased_again'
-      THEN 'branch'
-      WHEN 'thank_you_late'
-      THEN 'action'
-      WHEN 'final_offer'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
+    CASE WHEN d.nx THEN 3 ELSE m.step_no END AS step_no,
+    CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
+    CASE
+      WHEN d.nx
+      THEN CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'we_miss_you'
+        THEN 'action'
+        WHEN 'wait_5d'
+        THEN 'wait'
+        WHEN 'purchased'
+        THEN 'branch'
+        WHEN 'thank_you'
+        THEN 'action'
+        WHEN 'push_nudge'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'purchased_again'
+        THEN 'branch'
+        WHEN 'thank_you_late'
+        THEN 'action'
+        WHEN 'final_offer'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END
+      ELSE m.tile_type
     END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
+    CASE WHEN d.nx THEN m.entered_at ELSE m.from_entered_at END AS from_entered_at,
+    CASE WHEN d.nx THEN m.next_via ELSE m.via END AS via,
+    CASE WHEN d.nx THEN m.leave_at ELSE m.entered_at END AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'we_miss_you'
-        THEN g.entered_at
-        WHEN 'wait_5d'
-        THEN g.entered_at + INTERVAL '5' DAY
-        WHEN 'purchased'
-        THEN g.entered_at
-        WHEN 'thank_you'
-        THEN g.entered_at
-        WHEN 'push_nudge'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3' DAY
-        WHEN 'purchased_again'
-        THEN g.entered_at
-        WHEN 'thank_you_late'
-        THEN g.entered_at
-        WHEN 'final_offer'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'we_miss_you'
-        WHEN 'we_miss_you'
-        THEN 'wait_5d'
-        WHEN 'wait_5d'
-        THEN 'purchased'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-        WHEN 'thank_you'
-        THEN 'done'
-        WHEN 'push_nudge'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'purchased_again'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-        WHEN 'thank_you_late'
-        THEN 'done'
-        WHEN 'final_offer'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'we_miss_you'
-        THEN 'next'
-        WHEN 'wait_5d'
-        THEN 'next'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you'
-        THEN 'next'
-        WHEN 'push_nudge'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you_late'
-        THEN 'next'
-        WHEN 'final_offer'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f2 AS f
-      LEFT JOIN ev3 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'we_miss_you'
+          THEN g.entered_at
+          WHEN 'wait_5d'
+          THEN g.entered_at + INTERVAL '5' DAY
+          WHEN 'purchased'
+          THEN g.entered_at
+          WHEN 'thank_you'
+          THEN g.entered_at
+          WHEN 'push_nudge'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3' DAY
+          WHEN 'purchased_again'
+          THEN g.entered_at
+          WHEN 'thank_you_late'
+          THEN g.entered_at
+          WHEN 'final_offer'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'we_miss_you'
+          WHEN 'we_miss_you'
+          THEN 'wait_5d'
+          WHEN 'wait_5d'
+          THEN 'purchased'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
+          WHEN 'thank_you'
+          THEN 'done'
+          WHEN 'push_nudge'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'purchased_again'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
+          WHEN 'thank_you_late'
+          THEN 'done'
+          WHEN 'final_offer'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'we_miss_you'
+          THEN 'next'
+          WHEN 'wait_5d'
+          THEN 'next'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you'
+          THEN 'next'
+          WHEN 'push_nudge'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you_late'
+          THEN 'next'
+          WHEN 'final_offer'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'purchased'
+              AND v.m_purchased
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+              WHEN f.tile_id = 'purchased_again'
+              AND v.m_purchased_again
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a2 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('purchased', 'purchased_again')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev4 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    NULL AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'purchased'
-        AND v.m_purchased
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-        WHEN f.tile_id = 'purchased_again'
-        AND v.m_purchased_again
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f3 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('purchased', 'purchased_again')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f4 AS (
+    NOT d.nx OR m.moves
+), a4 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    4 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'we_miss_you'
-      THEN 'action'
-      WHEN 'wait_5d'
-      THEN 'wait'
-      WHEN 'purchased'
-      THEN 'branch'
-      WHEN 'thank_you'
-      THEN 'action'
-      WHEN 'push_nudge'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'purchased_again'
-      THEN 'branch'
-      WHEN 'thank_you_late'
-      THEN 'action'
-      WHEN 'final_offer'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
+    CASE WHEN d.nx THEN 4 ELSE m.step_no END AS step_no,
+    CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
+    CASE
+      WHEN d.nx
+      THEN CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'we_miss_you'
+        THEN 'action'
+        WHEN 'wait_5d'
+        THEN 'wait'
+        WHEN 'purchased'
+        THEN 'branch'
+        WHEN 'thank_you'
+        THEN 'action'
+        WHEN 'push_nudge'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'purchased_again'
+        THEN 'branch'
+        WHEN 'thank_you_late'
+        THEN 'action'
+        WHEN 'final_offer'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END
+      ELSE m.tile_type
     END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
+    CASE WHEN d.nx THEN m.entered_at ELSE m.from_entered_at END AS from_entered_at,
+    CASE WHEN d.nx THEN m.next_via ELSE m.via END AS via,
+    CASE WHEN d.nx THEN m.leave_at ELSE m.entered_at END AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'we_miss_you'
-        THEN g.entered_at
-        WHEN 'wait_5d'
-        THEN g.entered_at + INTERVAL '5' DAY
-        WHEN 'purchased'
-        THEN g.entered_at
-        WHEN 'thank_you'
-        THEN g.entered_at
-        WHEN 'push_nudge'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3' DAY
-        WHEN 'purchased_again'
-        THEN g.entered_at
-        WHEN 'thank_you_late'
-        THEN g.entered_at
-        WHEN 'final_offer'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'we_miss_you'
-        WHEN 'we_miss_you'
-        THEN 'wait_5d'
-        WHEN 'wait_5d'
-        THEN 'purchased'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-        WHEN 'thank_you'
-        THEN 'done'
-        WHEN 'push_nudge'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'purchased_again'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-        WHEN 'thank_you_late'
-        THEN 'done'
-        WHEN 'final_offer'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'we_miss_you'
-        THEN 'next'
-        WHEN 'wait_5d'
-        THEN 'next'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you'
-        THEN 'next'
-        WHEN 'push_nudge'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you_late'
-        THEN 'next'
-        WHEN 'final_offer'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f3 AS f
-      LEFT JOIN ev4 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'we_miss_you'
+          THEN g.entered_at
+          WHEN 'wait_5d'
+          THEN g.entered_at + INTERVAL '5' DAY
+          WHEN 'purchased'
+          THEN g.entered_at
+          WHEN 'thank_you'
+          THEN g.entered_at
+          WHEN 'push_nudge'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3' DAY
+          WHEN 'purchased_again'
+          THEN g.entered_at
+          WHEN 'thank_you_late'
+          THEN g.entered_at
+          WHEN 'final_offer'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'we_miss_you'
+          WHEN 'we_miss_you'
+          THEN 'wait_5d'
+          WHEN 'wait_5d'
+          THEN 'purchased'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
+          WHEN 'thank_you'
+          THEN 'done'
+          WHEN 'push_nudge'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'purchased_again'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
+          WHEN 'thank_you_late'
+          THEN 'done'
+          WHEN 'final_offer'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'we_miss_you'
+          THEN 'next'
+          WHEN 'wait_5d'
+          THEN 'next'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you'
+          THEN 'next'
+          WHEN 'push_nudge'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you_late'
+          THEN 'next'
+          WHEN 'final_offer'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'purchased'
+              AND v.m_purchased
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+              WHEN f.tile_id = 'purchased_again'
+              AND v.m_purchased_again
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a3 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('purchased', 'purchased_again')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev5 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    NULL AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'purchased'
-        AND v.m_purchased
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-        WHEN f.tile_id = 'purchased_again'
-        AND v.m_purchased_again
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f4 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('purchased', 'purchased_again')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f5 AS (
+    NOT d.nx OR m.moves
+), a5 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    5 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'we_miss_you'
-      THEN 'action'
-      WHEN 'wait_5d'
-      THEN 'wait'
-      WHEN 'purchased'
-      THEN 'branch'
-      WHEN 'thank_you'
-      THEN 'action'
-      WHEN 'push_nudge'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'purchased_again'
-      THEN 'branch'
-      WHEN 'thank_you_late'
-      THEN 'action'
-      WHEN 'final_offer'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
+    CASE WHEN d.nx THEN 5 ELSE m.step_no END AS step_no,
+    CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
+    CASE
+      WHEN d.nx
+      THEN CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'we_miss_you'
+        THEN 'action'
+        WHEN 'wait_5d'
+        THEN 'wait'
+        WHEN 'purchased'
+        THEN 'branch'
+        WHEN 'thank_you'
+        THEN 'action'
+        WHEN 'push_nudge'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'purchased_again'
+        THEN 'branch'
+        WHEN 'thank_you_late'
+        THEN 'action'
+        WHEN 'final_offer'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END
+      ELSE m.tile_type
     END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
+    CASE WHEN d.nx THEN m.entered_at ELSE m.from_entered_at END AS from_entered_at,
+    CASE WHEN d.nx THEN m.next_via ELSE m.via END AS via,
+    CASE WHEN d.nx THEN m.leave_at ELSE m.entered_at END AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'we_miss_you'
-        THEN g.entered_at
-        WHEN 'wait_5d'
-        THEN g.entered_at + INTERVAL '5' DAY
-        WHEN 'purchased'
-        THEN g.entered_at
-        WHEN 'thank_you'
-        THEN g.entered_at
-        WHEN 'push_nudge'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3' DAY
-        WHEN 'purchased_again'
-        THEN g.entered_at
-        WHEN 'thank_you_late'
-        THEN g.entered_at
-        WHEN 'final_offer'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'we_miss_you'
-        WHEN 'we_miss_you'
-        THEN 'wait_5d'
-        WHEN 'wait_5d'
-        THEN 'purchased'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-        WHEN 'thank_you'
-        THEN 'done'
-        WHEN 'push_nudge'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'purchased_again'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-        WHEN 'thank_you_late'
-        THEN 'done'
-        WHEN 'final_offer'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'we_miss_you'
-        THEN 'next'
-        WHEN 'wait_5d'
-        THEN 'next'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you'
-        THEN 'next'
-        WHEN 'push_nudge'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you_late'
-        THEN 'next'
-        WHEN 'final_offer'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f4 AS f
-      LEFT JOIN ev5 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'we_miss_you'
+          THEN g.entered_at
+          WHEN 'wait_5d'
+          THEN g.entered_at + INTERVAL '5' DAY
+          WHEN 'purchased'
+          THEN g.entered_at
+          WHEN 'thank_you'
+          THEN g.entered_at
+          WHEN 'push_nudge'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3' DAY
+          WHEN 'purchased_again'
+          THEN g.entered_at
+          WHEN 'thank_you_late'
+          THEN g.entered_at
+          WHEN 'final_offer'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'we_miss_you'
+          WHEN 'we_miss_you'
+          THEN 'wait_5d'
+          WHEN 'wait_5d'
+          THEN 'purchased'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
+          WHEN 'thank_you'
+          THEN 'done'
+          WHEN 'push_nudge'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'purchased_again'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
+          WHEN 'thank_you_late'
+          THEN 'done'
+          WHEN 'final_offer'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'we_miss_you'
+          THEN 'next'
+          WHEN 'wait_5d'
+          THEN 'next'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you'
+          THEN 'next'
+          WHEN 'push_nudge'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you_late'
+          THEN 'next'
+          WHEN 'final_offer'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'purchased'
+              AND v.m_purchased
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+              WHEN f.tile_id = 'purchased_again'
+              AND v.m_purchased_again
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a4 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('purchased', 'purchased_again')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev6 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    NULL AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'purchased'
-        AND v.m_purchased
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-        WHEN f.tile_id = 'purchased_again'
-        AND v.m_purchased_again
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f5 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('purchased', 'purchased_again')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f6 AS (
+    NOT d.nx OR m.moves
+), a6 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    6 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'we_miss_you'
-      THEN 'action'
-      WHEN 'wait_5d'
-      THEN 'wait'
-      WHEN 'purchased'
-      THEN 'branch'
-      WHEN 'thank_you'
-      THEN 'action'
-      WHEN 'push_nudge'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'purchased_again'
-      THEN 'branch'
-      WHEN 'thank_you_late'
-      THEN 'action'
-      WHEN 'final_offer'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
+    CASE WHEN d.nx THEN 6 ELSE m.step_no END AS step_no,
+    CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
+    CASE
+      WHEN d.nx
+      THEN CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'we_miss_you'
+        THEN 'action'
+        WHEN 'wait_5d'
+        THEN 'wait'
+        WHEN 'purchased'
+        THEN 'branch'
+        WHEN 'thank_you'
+        THEN 'action'
+        WHEN 'push_nudge'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'purchased_again'
+        THEN 'branch'
+        WHEN 'thank_you_late'
+        THEN 'action'
+        WHEN 'final_offer'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END
+      ELSE m.tile_type
     END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
+    CASE WHEN d.nx THEN m.entered_at ELSE m.from_entered_at END AS from_entered_at,
+    CASE WHEN d.nx THEN m.next_via ELSE m.via END AS via,
+    CASE WHEN d.nx THEN m.leave_at ELSE m.entered_at END AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'we_miss_you'
-        THEN g.entered_at
-        WHEN 'wait_5d'
-        THEN g.entered_at + INTERVAL '5' DAY
-        WHEN 'purchased'
-        THEN g.entered_at
-        WHEN 'thank_you'
-        THEN g.entered_at
-        WHEN 'push_nudge'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3' DAY
-        WHEN 'purchased_again'
-        THEN g.entered_at
-        WHEN 'thank_you_late'
-        THEN g.entered_at
-        WHEN 'final_offer'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'we_miss_you'
-        WHEN 'we_miss_you'
-        THEN 'wait_5d'
-        WHEN 'wait_5d'
-        THEN 'purchased'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-        WHEN 'thank_you'
-        THEN 'done'
-        WHEN 'push_nudge'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'purchased_again'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-        WHEN 'thank_you_late'
-        THEN 'done'
-        WHEN 'final_offer'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'we_miss_you'
-        THEN 'next'
-        WHEN 'wait_5d'
-        THEN 'next'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you'
-        THEN 'next'
-        WHEN 'push_nudge'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you_late'
-        THEN 'next'
-        WHEN 'final_offer'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f5 AS f
-      LEFT JOIN ev6 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'we_miss_you'
+          THEN g.entered_at
+          WHEN 'wait_5d'
+          THEN g.entered_at + INTERVAL '5' DAY
+          WHEN 'purchased'
+          THEN g.entered_at
+          WHEN 'thank_you'
+          THEN g.entered_at
+          WHEN 'push_nudge'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3' DAY
+          WHEN 'purchased_again'
+          THEN g.entered_at
+          WHEN 'thank_you_late'
+          THEN g.entered_at
+          WHEN 'final_offer'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'we_miss_you'
+          WHEN 'we_miss_you'
+          THEN 'wait_5d'
+          WHEN 'wait_5d'
+          THEN 'purchased'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
+          WHEN 'thank_you'
+          THEN 'done'
+          WHEN 'push_nudge'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'purchased_again'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
+          WHEN 'thank_you_late'
+          THEN 'done'
+          WHEN 'final_offer'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'we_miss_you'
+          THEN 'next'
+          WHEN 'wait_5d'
+          THEN 'next'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you'
+          THEN 'next'
+          WHEN 'push_nudge'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you_late'
+          THEN 'next'
+          WHEN 'final_offer'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'purchased'
+              AND v.m_purchased
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+              WHEN f.tile_id = 'purchased_again'
+              AND v.m_purchased_again
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a5 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('purchased', 'purchased_again')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev7 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    NULL AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'purchased'
-        AND v.m_purchased
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-        WHEN f.tile_id = 'purchased_again'
-        AND v.m_purchased_again
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f6 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('purchased', 'purchased_again')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f7 AS (
+    NOT d.nx OR m.moves
+), a7 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    7 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'we_miss_you'
-      THEN 'action'
-      WHEN 'wait_5d'
-      THEN 'wait'
-      WHEN 'purchased'
-      THEN 'branch'
-      WHEN 'thank_you'
-      THEN 'action'
-      WHEN 'push_nudge'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'purchased_again'
-      THEN 'branch'
-      WHEN 'thank_you_late'
-      THEN 'action'
-      WHEN 'final_offer'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
+    CASE WHEN d.nx THEN 7 ELSE m.step_no END AS step_no,
+    CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
+    CASE
+      WHEN d.nx
+      THEN CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'we_miss_you'
+        THEN 'action'
+        WHEN 'wait_5d'
+        THEN 'wait'
+        WHEN 'purchased'
+        THEN 'branch'
+        WHEN 'thank_you'
+        THEN 'action'
+        WHEN 'push_nudge'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'purchased_again'
+        THEN 'branch'
+        WHEN 'thank_you_late'
+        THEN 'action'
+        WHEN 'final_offer'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END
+      ELSE m.tile_type
     END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
+    CASE WHEN d.nx THEN m.entered_at ELSE m.from_entered_at END AS from_entered_at,
+    CASE WHEN d.nx THEN m.next_via ELSE m.via END AS via,
+    CASE WHEN d.nx THEN m.leave_at ELSE m.entered_at END AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'we_miss_you'
-        THEN g.entered_at
-        WHEN 'wait_5d'
-        THEN g.entered_at + INTERVAL '5' DAY
-        WHEN 'purchased'
-        THEN g.entered_at
-        WHEN 'thank_you'
-        THEN g.entered_at
-        WHEN 'push_nudge'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3' DAY
-        WHEN 'purchased_again'
-        THEN g.entered_at
-        WHEN 'thank_you_late'
-        THEN g.entered_at
-        WHEN 'final_offer'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'we_miss_you'
-        WHEN 'we_miss_you'
-        THEN 'wait_5d'
-        WHEN 'wait_5d'
-        THEN 'purchased'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-        WHEN 'thank_you'
-        THEN 'done'
-        WHEN 'push_nudge'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'purchased_again'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-        WHEN 'thank_you_late'
-        THEN 'done'
-        WHEN 'final_offer'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'we_miss_you'
-        THEN 'next'
-        WHEN 'wait_5d'
-        THEN 'next'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you'
-        THEN 'next'
-        WHEN 'push_nudge'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you_late'
-        THEN 'next'
-        WHEN 'final_offer'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f6 AS f
-      LEFT JOIN ev7 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'we_miss_you'
+          THEN g.entered_at
+          WHEN 'wait_5d'
+          THEN g.entered_at + INTERVAL '5' DAY
+          WHEN 'purchased'
+          THEN g.entered_at
+          WHEN 'thank_you'
+          THEN g.entered_at
+          WHEN 'push_nudge'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3' DAY
+          WHEN 'purchased_again'
+          THEN g.entered_at
+          WHEN 'thank_you_late'
+          THEN g.entered_at
+          WHEN 'final_offer'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'we_miss_you'
+          WHEN 'we_miss_you'
+          THEN 'wait_5d'
+          WHEN 'wait_5d'
+          THEN 'purchased'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
+          WHEN 'thank_you'
+          THEN 'done'
+          WHEN 'push_nudge'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'purchased_again'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
+          WHEN 'thank_you_late'
+          THEN 'done'
+          WHEN 'final_offer'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'we_miss_you'
+          THEN 'next'
+          WHEN 'wait_5d'
+          THEN 'next'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you'
+          THEN 'next'
+          WHEN 'push_nudge'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you_late'
+          THEN 'next'
+          WHEN 'final_offer'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'purchased'
+              AND v.m_purchased
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+              WHEN f.tile_id = 'purchased_again'
+              AND v.m_purchased_again
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a6 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('purchased', 'purchased_again')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev8 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    NULL AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'purchased'
-        AND v.m_purchased
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-        WHEN f.tile_id = 'purchased_again'
-        AND v.m_purchased_again
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f7 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('purchased', 'purchased_again')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f8 AS (
+    NOT d.nx OR m.moves
+), a8 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    8 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'we_miss_you'
-      THEN 'action'
-      WHEN 'wait_5d'
-      THEN 'wait'
-      WHEN 'purchased'
-      THEN 'branch'
-      WHEN 'thank_you'
-      THEN 'action'
-      WHEN 'push_nudge'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'purchased_again'
-      THEN 'branch'
-      WHEN 'thank_you_late'
-      THEN 'action'
-      WHEN 'final_offer'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
+    CASE WHEN d.nx THEN 8 ELSE m.step_no END AS step_no,
+    CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
+    CASE
+      WHEN d.nx
+      THEN CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'we_miss_you'
+        THEN 'action'
+        WHEN 'wait_5d'
+        THEN 'wait'
+        WHEN 'purchased'
+        THEN 'branch'
+        WHEN 'thank_you'
+        THEN 'action'
+        WHEN 'push_nudge'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'purchased_again'
+        THEN 'branch'
+        WHEN 'thank_you_late'
+        THEN 'action'
+        WHEN 'final_offer'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END
+      ELSE m.tile_type
     END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
+    CASE WHEN d.nx THEN m.entered_at ELSE m.from_entered_at END AS from_entered_at,
+    CASE WHEN d.nx THEN m.next_via ELSE m.via END AS via,
+    CASE WHEN d.nx THEN m.leave_at ELSE m.entered_at END AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'we_miss_you'
-        THEN g.entered_at
-        WHEN 'wait_5d'
-        THEN g.entered_at + INTERVAL '5' DAY
-        WHEN 'purchased'
-        THEN g.entered_at
-        WHEN 'thank_you'
-        THEN g.entered_at
-        WHEN 'push_nudge'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3' DAY
-        WHEN 'purchased_again'
-        THEN g.entered_at
-        WHEN 'thank_you_late'
-        THEN g.entered_at
-        WHEN 'final_offer'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'we_miss_you'
-        WHEN 'we_miss_you'
-        THEN 'wait_5d'
-        WHEN 'wait_5d'
-        THEN 'purchased'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-        WHEN 'thank_you'
-        THEN 'done'
-        WHEN 'push_nudge'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'purchased_again'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-        WHEN 'thank_you_late'
-        THEN 'done'
-        WHEN 'final_offer'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'we_miss_you'
-        THEN 'next'
-        WHEN 'wait_5d'
-        THEN 'next'
-        WHEN 'purchased'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you'
-        THEN 'next'
-        WHEN 'push_nudge'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'purchased_again'
-        THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-        WHEN 'thank_you_late'
-        THEN 'next'
-        WHEN 'final_offer'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f7 AS f
-      LEFT JOIN ev8 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'we_miss_you'
+          THEN g.entered_at
+          WHEN 'wait_5d'
+          THEN g.entered_at + INTERVAL '5' DAY
+          WHEN 'purchased'
+          THEN g.entered_at
+          WHEN 'thank_you'
+          THEN g.entered_at
+          WHEN 'push_nudge'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3' DAY
+          WHEN 'purchased_again'
+          THEN g.entered_at
+          WHEN 'thank_you_late'
+          THEN g.entered_at
+          WHEN 'final_offer'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'we_miss_you'
+          WHEN 'we_miss_you'
+          THEN 'wait_5d'
+          WHEN 'wait_5d'
+          THEN 'purchased'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
+          WHEN 'thank_you'
+          THEN 'done'
+          WHEN 'push_nudge'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'purchased_again'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
+          WHEN 'thank_you_late'
+          THEN 'done'
+          WHEN 'final_offer'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'we_miss_you'
+          THEN 'next'
+          WHEN 'wait_5d'
+          THEN 'next'
+          WHEN 'purchased'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you'
+          THEN 'next'
+          WHEN 'push_nudge'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'purchased_again'
+          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
+          WHEN 'thank_you_late'
+          THEN 'next'
+          WHEN 'final_offer'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'purchased'
+              AND v.m_purchased
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+              WHEN f.tile_id = 'purchased_again'
+              AND v.m_purchased_again
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a7 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('purchased', 'purchased_again')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), positions AS (
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f0
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f1
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f2
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f3
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f4
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f5
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f6
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f7
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f8
-), last_position AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC) AS rn
-  FROM positions
+    NOT d.nx OR m.moves
 ), steps AS (
   SELECT
     member_id,
@@ -1536,127 +1707,7 @@ WITH clock AS (
     entered_at,
     CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
     adm_at
-  FROM f0
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
-    adm_at
-  FROM f1
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
-    adm_at
-  FROM f2
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
-    adm_at
-  FROM f3
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
-    adm_at
-  FROM f4
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
-    adm_at
-  FROM f5
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
-    adm_at
-  FROM f6
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
-    adm_at
-  FROM f7
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    CASE WHEN tile_type = 'exit' THEN 'completed' ELSE CAST(NULL AS TEXT) END AS exit_reason,
-    adm_at
-  FROM f8
+  FROM a8
   UNION ALL
   SELECT
     member_id,
@@ -1671,9 +1722,9 @@ WITH clock AS (
     exit_at AS entered_at,
     x_reason AS exit_reason,
     adm_at
-  FROM last_position
+  FROM a8
   WHERE
-    rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+    live AND NOT exit_at IS NULL AND tile_type <> 'exit'
 ), labelled AS (
   SELECT
     *,

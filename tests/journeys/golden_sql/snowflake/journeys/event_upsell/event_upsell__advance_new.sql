@@ -93,7 +93,7 @@ WITH clock AS (
   ) AS r
   WHERE
     rn = 1
-), f0 AS (
+), a0 AS (
   SELECT
     e.member_id,
     e.entry_seq,
@@ -129,1141 +129,1288 @@ WITH clock AS (
     x.exit_at,
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
-    e.adm_at AS adm_at
+    e.adm_at AS adm_at,
+    TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
   LEFT JOIN {{ ref('stg_profiles') }} AS p
     ON p.member_id = e.member_id
   LEFT JOIN exits AS x
     ON x.member_id = e.member_id AND x.entry_seq = e.entry_seq
-), ev1 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    MIN(
-      CASE
-        WHEN f.tile_id = 'wait_for_limit'
-        AND v.m_wait_for_limit
-        AND v.occurred_at >= f.entered_at
-        AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-        THEN v.occurred_at
-      END
-    ) AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'started_trial'
-        AND v.m_started_trial
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f0 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('wait_for_limit', 'started_trial')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f1 AS (
+), a1 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    1 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_for_limit'
-      THEN 'wait'
-      WHEN 'no_limit_reached'
-      THEN 'exit'
-      WHEN 'upgrade_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'started_trial'
-      THEN 'branch'
-      WHEN 'wait_12d'
-      THEN 'wait'
-      WHEN 'trial_ending_email'
-      THEN 'action'
-      WHEN 'case_study_email'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 1, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_for_limit'
+        THEN 'wait'
+        WHEN 'no_limit_reached'
+        THEN 'exit'
+        WHEN 'upgrade_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'started_trial'
+        THEN 'branch'
+        WHEN 'wait_12d'
+        THEN 'wait'
+        WHEN 'trial_ending_email'
+        THEN 'action'
+        WHEN 'case_study_email'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_for_limit'
-        THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
-        WHEN 'upgrade_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'started_trial'
-        THEN g.entered_at
-        WHEN 'wait_12d'
-        THEN g.entered_at + INTERVAL '12 DAY'
-        WHEN 'trial_ending_email'
-        THEN g.entered_at
-        WHEN 'case_study_email'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_for_limit'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-        WHEN 'upgrade_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'started_trial'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-        WHEN 'wait_12d'
-        THEN 'trial_ending_email'
-        WHEN 'trial_ending_email'
-        THEN 'done'
-        WHEN 'case_study_email'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
-        WHEN 'upgrade_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-        WHEN 'wait_12d'
-        THEN 'next'
-        WHEN 'trial_ending_email'
-        THEN 'next'
-        WHEN 'case_study_email'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f0 AS f
-      LEFT JOIN ev1 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_for_limit'
+          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
+          WHEN 'upgrade_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'started_trial'
+          THEN g.entered_at
+          WHEN 'wait_12d'
+          THEN g.entered_at + INTERVAL '12 DAY'
+          WHEN 'trial_ending_email'
+          THEN g.entered_at
+          WHEN 'case_study_email'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_for_limit'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
+          WHEN 'upgrade_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'started_trial'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
+          WHEN 'wait_12d'
+          THEN 'trial_ending_email'
+          WHEN 'trial_ending_email'
+          THEN 'done'
+          WHEN 'case_study_email'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
+          WHEN 'upgrade_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
+          WHEN 'wait_12d'
+          THEN 'next'
+          WHEN 'trial_ending_email'
+          THEN 'next'
+          WHEN 'case_study_email'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          MIN(
+            CASE
+              WHEN f.tile_id = 'wait_for_limit'
+              AND v.m_wait_for_limit
+              AND v.occurred_at >= f.entered_at
+              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+              THEN v.occurred_at
+            END
+          ) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'started_trial'
+              AND v.m_started_trial
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a0 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('wait_for_limit', 'started_trial')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev2 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    MIN(
-      CASE
-        WHEN f.tile_id = 'wait_for_limit'
-        AND v.m_wait_for_limit
-        AND v.occurred_at >= f.entered_at
-        AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-        THEN v.occurred_at
-      END
-    ) AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'started_trial'
-        AND v.m_started_trial
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f1 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('wait_for_limit', 'started_trial')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f2 AS (
+    NOT d.nx OR m.moves
+), a2 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    2 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_for_limit'
-      THEN 'wait'
-      WHEN 'no_limit_reached'
-      THEN 'exit'
-      WHEN 'upgrade_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'started_trial'
-      THEN 'branch'
-      WHEN 'wait_12d'
-      THEN 'wait'
-      WHEN 'trial_ending_email'
-      THEN 'action'
-      WHEN 'case_study_email'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 2, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_for_limit'
+        THEN 'wait'
+        WHEN 'no_limit_reached'
+        THEN 'exit'
+        WHEN 'upgrade_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'started_trial'
+        THEN 'branch'
+        WHEN 'wait_12d'
+        THEN 'wait'
+        WHEN 'trial_ending_email'
+        THEN 'action'
+        WHEN 'case_study_email'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_for_limit'
-        THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
-        WHEN 'upgrade_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'started_trial'
-        THEN g.entered_at
-        WHEN 'wait_12d'
-        THEN g.entered_at + INTERVAL '12 DAY'
-        WHEN 'trial_ending_email'
-        THEN g.entered_at
-        WHEN 'case_study_email'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_for_limit'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-        WHEN 'upgrade_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'started_trial'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-        WHEN 'wait_12d'
-        THEN 'trial_ending_email'
-        WHEN 'trial_ending_email'
-        THEN 'done'
-        WHEN 'case_study_email'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
-        WHEN 'upgrade_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-        WHEN 'wait_12d'
-        THEN 'next'
-        WHEN 'trial_ending_email'
-        THEN 'next'
-        WHEN 'case_study_email'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f1 AS f
-      LEFT JOIN ev2 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_for_limit'
+          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
+          WHEN 'upgrade_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'started_trial'
+          THEN g.entered_at
+          WHEN 'wait_12d'
+          THEN g.entered_at + INTERVAL '12 DAY'
+          WHEN 'trial_ending_email'
+          THEN g.entered_at
+          WHEN 'case_study_email'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_for_limit'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
+          WHEN 'upgrade_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'started_trial'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
+          WHEN 'wait_12d'
+          THEN 'trial_ending_email'
+          WHEN 'trial_ending_email'
+          THEN 'done'
+          WHEN 'case_study_email'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
+          WHEN 'upgrade_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
+          WHEN 'wait_12d'
+          THEN 'next'
+          WHEN 'trial_ending_email'
+          THEN 'next'
+          WHEN 'case_study_email'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          MIN(
+            CASE
+              WHEN f.tile_id = 'wait_for_limit'
+              AND v.m_wait_for_limit
+              AND v.occurred_at >= f.entered_at
+              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+              THEN v.occurred_at
+            END
+          ) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'started_trial'
+              AND v.m_started_trial
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a1 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('wait_for_limit', 'started_trial')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev3 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    MIN(
-      CASE
-        WHEN f.tile_id = 'wait_for_limit'
-        AND v.m_wait_for_limit
-        AND v.occurred_at >= f.entered_at
-        AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-        THEN v.occurred_at
-      END
-    ) AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'started_trial'
-        AND v.m_started_trial
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f2 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('wait_for_limit', 'started_trial')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f3 AS (
+    NOT d.nx OR m.moves
+), a3 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    3 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_for_limit'
-      THEN 'wait'
-      WHEN 'no_limit_reached'
-      THEN 'exit'
-      WHEN 'upgrade_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'started_trial'
-      THEN 'branch'
-      WHEN 'wait_12d'
-      THEN 'wait'
-      WHEN 'trial_ending_email'
-      THEN 'action'
-      WHEN 'case_study_email'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 3, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_for_limit'
+        THEN 'wait'
+        WHEN 'no_limit_reached'
+        THEN 'exit'
+        WHEN 'upgrade_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'started_trial'
+        THEN 'branch'
+        WHEN 'wait_12d'
+        THEN 'wait'
+        WHEN 'trial_ending_email'
+        THEN 'action'
+        WHEN 'case_study_email'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_for_limit'
-        THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
-        WHEN 'upgrade_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'started_trial'
-        THEN g.entered_at
-        WHEN 'wait_12d'
-        THEN g.entered_at + INTERVAL '12 DAY'
-        WHEN 'trial_ending_email'
-        THEN g.entered_at
-        WHEN 'case_study_email'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_for_limit'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-        WHEN 'upgrade_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'started_trial'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-        WHEN 'wait_12d'
-        THEN 'trial_ending_email'
-        WHEN 'trial_ending_email'
-        THEN 'done'
-        WHEN 'case_study_email'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
-        WHEN 'upgrade_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-        WHEN 'wait_12d'
-        THEN 'next'
-        WHEN 'trial_ending_email'
-        THEN 'next'
-        WHEN 'case_study_email'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f2 AS f
-      LEFT JOIN ev3 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_for_limit'
+          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
+          WHEN 'upgrade_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'started_trial'
+          THEN g.entered_at
+          WHEN 'wait_12d'
+          THEN g.entered_at + INTERVAL '12 DAY'
+          WHEN 'trial_ending_email'
+          THEN g.entered_at
+          WHEN 'case_study_email'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_for_limit'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
+          WHEN 'upgrade_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'started_trial'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
+          WHEN 'wait_12d'
+          THEN 'trial_ending_email'
+          WHEN 'trial_ending_email'
+          THEN 'done'
+          WHEN 'case_study_email'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
+          WHEN 'upgrade_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
+          WHEN 'wait_12d'
+          THEN 'next'
+          WHEN 'trial_ending_email'
+          THEN 'next'
+          WHEN 'case_study_email'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          MIN(
+            CASE
+              WHEN f.tile_id = 'wait_for_limit'
+              AND v.m_wait_for_limit
+              AND v.occurred_at >= f.entered_at
+              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+              THEN v.occurred_at
+            END
+          ) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'started_trial'
+              AND v.m_started_trial
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a2 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('wait_for_limit', 'started_trial')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev4 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    MIN(
-      CASE
-        WHEN f.tile_id = 'wait_for_limit'
-        AND v.m_wait_for_limit
-        AND v.occurred_at >= f.entered_at
-        AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-        THEN v.occurred_at
-      END
-    ) AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'started_trial'
-        AND v.m_started_trial
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f3 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('wait_for_limit', 'started_trial')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f4 AS (
+    NOT d.nx OR m.moves
+), a4 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    4 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_for_limit'
-      THEN 'wait'
-      WHEN 'no_limit_reached'
-      THEN 'exit'
-      WHEN 'upgrade_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'started_trial'
-      THEN 'branch'
-      WHEN 'wait_12d'
-      THEN 'wait'
-      WHEN 'trial_ending_email'
-      THEN 'action'
-      WHEN 'case_study_email'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 4, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_for_limit'
+        THEN 'wait'
+        WHEN 'no_limit_reached'
+        THEN 'exit'
+        WHEN 'upgrade_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'started_trial'
+        THEN 'branch'
+        WHEN 'wait_12d'
+        THEN 'wait'
+        WHEN 'trial_ending_email'
+        THEN 'action'
+        WHEN 'case_study_email'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_for_limit'
-        THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
-        WHEN 'upgrade_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'started_trial'
-        THEN g.entered_at
-        WHEN 'wait_12d'
-        THEN g.entered_at + INTERVAL '12 DAY'
-        WHEN 'trial_ending_email'
-        THEN g.entered_at
-        WHEN 'case_study_email'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_for_limit'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-        WHEN 'upgrade_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'started_trial'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-        WHEN 'wait_12d'
-        THEN 'trial_ending_email'
-        WHEN 'trial_ending_email'
-        THEN 'done'
-        WHEN 'case_study_email'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
-        WHEN 'upgrade_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-        WHEN 'wait_12d'
-        THEN 'next'
-        WHEN 'trial_ending_email'
-        THEN 'next'
-        WHEN 'case_study_email'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f3 AS f
-      LEFT JOIN ev4 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_for_limit'
+          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
+          WHEN 'upgrade_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'started_trial'
+          THEN g.entered_at
+          WHEN 'wait_12d'
+          THEN g.entered_at + INTERVAL '12 DAY'
+          WHEN 'trial_ending_email'
+          THEN g.entered_at
+          WHEN 'case_study_email'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_for_limit'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
+          WHEN 'upgrade_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'started_trial'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
+          WHEN 'wait_12d'
+          THEN 'trial_ending_email'
+          WHEN 'trial_ending_email'
+          THEN 'done'
+          WHEN 'case_study_email'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
+          WHEN 'upgrade_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
+          WHEN 'wait_12d'
+          THEN 'next'
+          WHEN 'trial_ending_email'
+          THEN 'next'
+          WHEN 'case_study_email'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          MIN(
+            CASE
+              WHEN f.tile_id = 'wait_for_limit'
+              AND v.m_wait_for_limit
+              AND v.occurred_at >= f.entered_at
+              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+              THEN v.occurred_at
+            END
+          ) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'started_trial'
+              AND v.m_started_trial
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a3 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('wait_for_limit', 'started_trial')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev5 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    MIN(
-      CASE
-        WHEN f.tile_id = 'wait_for_limit'
-        AND v.m_wait_for_limit
-        AND v.occurred_at >= f.entered_at
-        AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-        THEN v.occurred_at
-      END
-    ) AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'started_trial'
-        AND v.m_started_trial
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f4 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('wait_for_limit', 'started_trial')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f5 AS (
+    NOT d.nx OR m.moves
+), a5 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    5 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_for_limit'
-      THEN 'wait'
-      WHEN 'no_limit_reached'
-      THEN 'exit'
-      WHEN 'upgrade_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'started_trial'
-      THEN 'branch'
-      WHEN 'wait_12d'
-      THEN 'wait'
-      WHEN 'trial_ending_email'
-      THEN 'action'
-      WHEN 'case_study_email'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 5, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_for_limit'
+        THEN 'wait'
+        WHEN 'no_limit_reached'
+        THEN 'exit'
+        WHEN 'upgrade_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'started_trial'
+        THEN 'branch'
+        WHEN 'wait_12d'
+        THEN 'wait'
+        WHEN 'trial_ending_email'
+        THEN 'action'
+        WHEN 'case_study_email'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_for_limit'
-        THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
-        WHEN 'upgrade_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'started_trial'
-        THEN g.entered_at
-        WHEN 'wait_12d'
-        THEN g.entered_at + INTERVAL '12 DAY'
-        WHEN 'trial_ending_email'
-        THEN g.entered_at
-        WHEN 'case_study_email'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_for_limit'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-        WHEN 'upgrade_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'started_trial'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-        WHEN 'wait_12d'
-        THEN 'trial_ending_email'
-        WHEN 'trial_ending_email'
-        THEN 'done'
-        WHEN 'case_study_email'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
-        WHEN 'upgrade_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-        WHEN 'wait_12d'
-        THEN 'next'
-        WHEN 'trial_ending_email'
-        THEN 'next'
-        WHEN 'case_study_email'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f4 AS f
-      LEFT JOIN ev5 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_for_limit'
+          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
+          WHEN 'upgrade_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'started_trial'
+          THEN g.entered_at
+          WHEN 'wait_12d'
+          THEN g.entered_at + INTERVAL '12 DAY'
+          WHEN 'trial_ending_email'
+          THEN g.entered_at
+          WHEN 'case_study_email'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_for_limit'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
+          WHEN 'upgrade_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'started_trial'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
+          WHEN 'wait_12d'
+          THEN 'trial_ending_email'
+          WHEN 'trial_ending_email'
+          THEN 'done'
+          WHEN 'case_study_email'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
+          WHEN 'upgrade_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
+          WHEN 'wait_12d'
+          THEN 'next'
+          WHEN 'trial_ending_email'
+          THEN 'next'
+          WHEN 'case_study_email'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          MIN(
+            CASE
+              WHEN f.tile_id = 'wait_for_limit'
+              AND v.m_wait_for_limit
+              AND v.occurred_at >= f.entered_at
+              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+              THEN v.occurred_at
+            END
+          ) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'started_trial'
+              AND v.m_started_trial
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a4 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('wait_for_limit', 'started_trial')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev6 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    MIN(
-      CASE
-        WHEN f.tile_id = 'wait_for_limit'
-        AND v.m_wait_for_limit
-        AND v.occurred_at >= f.entered_at
-        AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-        THEN v.occurred_at
-      END
-    ) AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'started_trial'
-        AND v.m_started_trial
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f5 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('wait_for_limit', 'started_trial')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f6 AS (
+    NOT d.nx OR m.moves
+), a6 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    6 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_for_limit'
-      THEN 'wait'
-      WHEN 'no_limit_reached'
-      THEN 'exit'
-      WHEN 'upgrade_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'started_trial'
-      THEN 'branch'
-      WHEN 'wait_12d'
-      THEN 'wait'
-      WHEN 'trial_ending_email'
-      THEN 'action'
-      WHEN 'case_study_email'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 6, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_for_limit'
+        THEN 'wait'
+        WHEN 'no_limit_reached'
+        THEN 'exit'
+        WHEN 'upgrade_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'started_trial'
+        THEN 'branch'
+        WHEN 'wait_12d'
+        THEN 'wait'
+        WHEN 'trial_ending_email'
+        THEN 'action'
+        WHEN 'case_study_email'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_for_limit'
-        THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
-        WHEN 'upgrade_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'started_trial'
-        THEN g.entered_at
-        WHEN 'wait_12d'
-        THEN g.entered_at + INTERVAL '12 DAY'
-        WHEN 'trial_ending_email'
-        THEN g.entered_at
-        WHEN 'case_study_email'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_for_limit'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-        WHEN 'upgrade_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'started_trial'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-        WHEN 'wait_12d'
-        THEN 'trial_ending_email'
-        WHEN 'trial_ending_email'
-        THEN 'done'
-        WHEN 'case_study_email'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
-        WHEN 'upgrade_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-        WHEN 'wait_12d'
-        THEN 'next'
-        WHEN 'trial_ending_email'
-        THEN 'next'
-        WHEN 'case_study_email'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f5 AS f
-      LEFT JOIN ev6 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_for_limit'
+          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
+          WHEN 'upgrade_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'started_trial'
+          THEN g.entered_at
+          WHEN 'wait_12d'
+          THEN g.entered_at + INTERVAL '12 DAY'
+          WHEN 'trial_ending_email'
+          THEN g.entered_at
+          WHEN 'case_study_email'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_for_limit'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
+          WHEN 'upgrade_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'started_trial'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
+          WHEN 'wait_12d'
+          THEN 'trial_ending_email'
+          WHEN 'trial_ending_email'
+          THEN 'done'
+          WHEN 'case_study_email'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
+          WHEN 'upgrade_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
+          WHEN 'wait_12d'
+          THEN 'next'
+          WHEN 'trial_ending_email'
+          THEN 'next'
+          WHEN 'case_study_email'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          MIN(
+            CASE
+              WHEN f.tile_id = 'wait_for_limit'
+              AND v.m_wait_for_limit
+              AND v.occurred_at >= f.entered_at
+              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+              THEN v.occurred_at
+            END
+          ) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'started_trial'
+              AND v.m_started_trial
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a5 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('wait_for_limit', 'started_trial')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), ev7 AS (
-  SELECT
-    f.member_id,
-    f.entry_seq,
-    MIN(
-      CASE
-        WHEN f.tile_id = 'wait_for_limit'
-        AND v.m_wait_for_limit
-        AND v.occurred_at >= f.entered_at
-        AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-        THEN v.occurred_at
-      END
-    ) AS ev_at,
-    MAX(
-      CASE
-        WHEN f.tile_id = 'started_trial'
-        AND v.m_started_trial
-        AND v.occurred_at >= f.entered_journey_at
-        AND v.occurred_at <= f.entered_at
-        THEN 1
-      END
-    ) AS ev_hit
-  FROM f6 AS f
-  JOIN ev AS v
-    ON v.member_id = f.member_id
-  WHERE
-    f.tile_id IN ('wait_for_limit', 'started_trial')
-  GROUP BY
-    f.member_id,
-    f.entry_seq
-), f7 AS (
+    NOT d.nx OR m.moves
+), a7 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    7 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_for_limit'
-      THEN 'wait'
-      WHEN 'no_limit_reached'
-      THEN 'exit'
-      WHEN 'upgrade_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'started_trial'
-      THEN 'branch'
-      WHEN 'wait_12d'
-      THEN 'wait'
-      WHEN 'trial_ending_email'
-      THEN 'action'
-      WHEN 'case_study_email'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 7, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_for_limit'
+        THEN 'wait'
+        WHEN 'no_limit_reached'
+        THEN 'exit'
+        WHEN 'upgrade_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'started_trial'
+        THEN 'branch'
+        WHEN 'wait_12d'
+        THEN 'wait'
+        WHEN 'trial_ending_email'
+        THEN 'action'
+        WHEN 'case_study_email'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
-    m.adm_at
+    m.adm_at,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_for_limit'
-        THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
-        WHEN 'upgrade_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'started_trial'
-        THEN g.entered_at
-        WHEN 'wait_12d'
-        THEN g.entered_at + INTERVAL '12 DAY'
-        WHEN 'trial_ending_email'
-        THEN g.entered_at
-        WHEN 'case_study_email'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_for_limit'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-        WHEN 'upgrade_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'started_trial'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-        WHEN 'wait_12d'
-        THEN 'trial_ending_email'
-        WHEN 'trial_ending_email'
-        THEN 'done'
-        WHEN 'case_study_email'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_for_limit'
-        THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
-        WHEN 'upgrade_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'started_trial'
-        THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-        WHEN 'wait_12d'
-        THEN 'next'
-        WHEN 'trial_ending_email'
-        THEN 'next'
-        WHEN 'case_study_email'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        e.ev_at,
-        e.ev_hit
-      FROM f6 AS f
-      LEFT JOIN ev7 AS e
-        ON e.member_id = f.member_id AND e.entry_seq = f.entry_seq
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_for_limit'
+          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30 DAY')
+          WHEN 'upgrade_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'started_trial'
+          THEN g.entered_at
+          WHEN 'wait_12d'
+          THEN g.entered_at + INTERVAL '12 DAY'
+          WHEN 'trial_ending_email'
+          THEN g.entered_at
+          WHEN 'case_study_email'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_for_limit'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
+          WHEN 'upgrade_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'started_trial'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
+          WHEN 'wait_12d'
+          THEN 'trial_ending_email'
+          WHEN 'trial_ending_email'
+          THEN 'done'
+          WHEN 'case_study_email'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_for_limit'
+          THEN IFF(NOT g.ev_at IS NULL, 'next', 'timeout')
+          WHEN 'upgrade_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'started_trial'
+          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
+          WHEN 'wait_12d'
+          THEN 'next'
+          WHEN 'trial_ending_email'
+          THEN 'next'
+          WHEN 'case_study_email'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live,
+          MIN(
+            CASE
+              WHEN f.tile_id = 'wait_for_limit'
+              AND v.m_wait_for_limit
+              AND v.occurred_at >= f.entered_at
+              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+              THEN v.occurred_at
+            END
+          ) AS ev_at,
+          MAX(
+            CASE
+              WHEN f.tile_id = 'started_trial'
+              AND v.m_started_trial
+              AND v.occurred_at >= f.entered_journey_at
+              AND v.occurred_at <= f.entered_at
+              THEN 1
+            END
+          ) AS ev_hit
+        FROM a6 AS f
+        LEFT JOIN ev AS v
+          ON v.member_id = f.member_id
+          AND f.live
+          AND f.tile_id IN ('wait_for_limit', 'started_trial')
+        GROUP BY
+          f.member_id,
+          f.entry_seq,
+          f.entered_journey_at,
+          f.step_no,
+          f.tile_id,
+          f.tile_type,
+          f.from_tile,
+          f.from_entered_at,
+          f.via,
+          f.entered_at,
+          f.exit_at,
+          f.x_reason,
+          f.tz,
+          f.adm_at,
+          f.live
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), positions AS (
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f0
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f1
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f2
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f3
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f4
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f5
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f6
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at
-  FROM f7
-), last_position AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC NULLS LAST) AS rn
-  FROM positions
+    NOT d.nx OR m.moves
 ), steps AS (
   SELECT
     member_id,
@@ -1278,112 +1425,7 @@ WITH clock AS (
     entered_at,
     IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
     adm_at
-  FROM f0
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f1
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f2
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f3
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f4
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f5
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f6
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f7
+  FROM a7
   UNION ALL
   SELECT
     member_id,
@@ -1398,9 +1440,9 @@ WITH clock AS (
     exit_at AS entered_at,
     x_reason AS exit_reason,
     adm_at
-  FROM last_position
+  FROM a7
   WHERE
-    rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+    live AND NOT exit_at IS NULL AND tile_type <> 'exit'
 ), labelled AS (
   SELECT
     *,

@@ -114,7 +114,7 @@ WITH clock AS (
   ) AS r
   WHERE
     rn = 1
-), f0 AS (
+), a0 AS (
   SELECT
     e.member_id,
     e.entry_seq,
@@ -158,1333 +158,1346 @@ WITH clock AS (
     ), FALSE) AS c_onboarded,
     COALESCE((
       "p"."onboarding_completed"
-    ), FALSE) AS c_onboarded_again
+    ), FALSE) AS c_onboarded_again,
+    TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
   LEFT JOIN {{ ref('stg_profiles') }} AS p
     ON p.member_id = e.member_id
   LEFT JOIN exits AS x
     ON x.member_id = e.member_id AND x.entry_seq = e.entry_seq
-), f1 AS (
+), a1 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    1 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 1, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f0 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a0 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), f2 AS (
+    NOT d.nx OR m.moves
+), a2 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    2 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 2, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f1 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a1 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), f3 AS (
+    NOT d.nx OR m.moves
+), a3 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    3 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 3, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f2 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a2 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), f4 AS (
+    NOT d.nx OR m.moves
+), a4 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    4 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 4, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f3 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a3 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), f5 AS (
+    NOT d.nx OR m.moves
+), a5 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    5 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 5, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f4 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a4 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), f6 AS (
+    NOT d.nx OR m.moves
+), a6 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    6 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 6, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f5 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a5 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), f7 AS (
+    NOT d.nx OR m.moves
+), a7 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    7 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 7, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f6 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a6 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), f8 AS (
+    NOT d.nx OR m.moves
+), a8 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    8 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 8, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f7 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a7 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), f9 AS (
+    NOT d.nx OR m.moves
+), a9 AS (
   SELECT
     m.member_id,
     m.entry_seq,
     m.entered_journey_at,
-    9 AS step_no,
-    m.next_tile AS tile_id,
-    CASE m.next_tile
-      WHEN 'start'
-      THEN 'entry'
-      WHEN 'wait_1h'
-      THEN 'wait'
-      WHEN 'welcome_email'
-      THEN 'action'
-      WHEN 'wait_3d'
-      THEN 'wait'
-      WHEN 'onboarded'
-      THEN 'branch'
-      WHEN 'tips_email'
-      THEN 'action'
-      WHEN 'reminder_email'
-      THEN 'action'
-      WHEN 'wait_2d'
-      THEN 'wait'
-      WHEN 'onboarded_again'
-      THEN 'branch'
-      WHEN 'final_nudge'
-      THEN 'action'
-      WHEN 'done'
-      THEN 'exit'
-    END AS tile_type,
-    m.tile_id AS from_tile,
-    m.entered_at AS from_entered_at,
-    m.next_via AS via,
-    m.leave_at AS entered_at,
+    IFF(d.nx, 9, m.step_no) AS step_no,
+    IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
+    IFF(
+      d.nx,
+      CASE m.next_tile
+        WHEN 'start'
+        THEN 'entry'
+        WHEN 'wait_1h'
+        THEN 'wait'
+        WHEN 'welcome_email'
+        THEN 'action'
+        WHEN 'wait_3d'
+        THEN 'wait'
+        WHEN 'onboarded'
+        THEN 'branch'
+        WHEN 'tips_email'
+        THEN 'action'
+        WHEN 'reminder_email'
+        THEN 'action'
+        WHEN 'wait_2d'
+        THEN 'wait'
+        WHEN 'onboarded_again'
+        THEN 'branch'
+        WHEN 'final_nudge'
+        THEN 'action'
+        WHEN 'done'
+        THEN 'exit'
+      END,
+      m.tile_type
+    ) AS tile_type,
+    IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
+    IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
+    IFF(d.nx, m.next_via, m.via) AS via,
+    IFF(d.nx, m.leave_at, m.entered_at) AS entered_at,
     m.exit_at,
     m.x_reason,
     m.tz,
     m.adm_at,
     m.c_onboarded,
-    m.c_onboarded_again
+    m.c_onboarded_again,
+    d.nx OR (
+      m.live AND NOT m.moves
+    ) AS live
   FROM (
     SELECT
-      g.*,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN g.entered_at
-        WHEN 'wait_1h'
-        THEN g.entered_at + INTERVAL '1 HOUR'
-        WHEN 'welcome_email'
-        THEN g.entered_at
-        WHEN 'wait_3d'
-        THEN g.entered_at + INTERVAL '3 DAY'
-        WHEN 'onboarded'
-        THEN g.entered_at
-        WHEN 'tips_email'
-        THEN g.entered_at
-        WHEN 'reminder_email'
-        THEN g.entered_at
-        WHEN 'wait_2d'
-        THEN g.entered_at + INTERVAL '2 DAY'
-        WHEN 'onboarded_again'
-        THEN g.entered_at
-        WHEN 'final_nudge'
-        THEN g.entered_at
-      END AS leave_at,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'wait_1h'
-        WHEN 'wait_1h'
-        THEN 'welcome_email'
-        WHEN 'welcome_email'
-        THEN 'wait_3d'
-        WHEN 'wait_3d'
-        THEN 'onboarded'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-        WHEN 'tips_email'
-        THEN 'done'
-        WHEN 'reminder_email'
-        THEN 'wait_2d'
-        WHEN 'wait_2d'
-        THEN 'onboarded_again'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-        WHEN 'final_nudge'
-        THEN 'done'
-      END AS next_tile,
-      CASE g.tile_id
-        WHEN 'start'
-        THEN 'next'
-        WHEN 'wait_1h'
-        THEN 'next'
-        WHEN 'welcome_email'
-        THEN 'next'
-        WHEN 'wait_3d'
-        THEN 'next'
-        WHEN 'onboarded'
-        THEN IFF(g.c_onboarded, 'yes', 'no')
-        WHEN 'tips_email'
-        THEN 'next'
-        WHEN 'reminder_email'
-        THEN 'next'
-        WHEN 'wait_2d'
-        THEN 'next'
-        WHEN 'onboarded_again'
-        THEN IFF(g.c_onboarded_again, 'yes', 'no')
-        WHEN 'final_nudge'
-        THEN 'next'
-      END AS next_via
+      m.*,
+      COALESCE(
+        m.live
+        AND NOT m.next_tile IS NULL
+        AND m.leave_at <= c.run_at
+        AND (
+          m.exit_at IS NULL OR m.leave_at < m.exit_at
+        ),
+        FALSE
+      ) AS moves
     FROM (
       SELECT
-        f.*,
-        CAST(NULL AS TIMESTAMP) AS ev_at,
-        CAST(NULL AS INT) AS ev_hit
-      FROM f8 AS f
-    ) AS g
+        g.*,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN g.entered_at
+          WHEN 'wait_1h'
+          THEN g.entered_at + INTERVAL '1 HOUR'
+          WHEN 'welcome_email'
+          THEN g.entered_at
+          WHEN 'wait_3d'
+          THEN g.entered_at + INTERVAL '3 DAY'
+          WHEN 'onboarded'
+          THEN g.entered_at
+          WHEN 'tips_email'
+          THEN g.entered_at
+          WHEN 'reminder_email'
+          THEN g.entered_at
+          WHEN 'wait_2d'
+          THEN g.entered_at + INTERVAL '2 DAY'
+          WHEN 'onboarded_again'
+          THEN g.entered_at
+          WHEN 'final_nudge'
+          THEN g.entered_at
+        END AS leave_at,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'wait_1h'
+          WHEN 'wait_1h'
+          THEN 'welcome_email'
+          WHEN 'welcome_email'
+          THEN 'wait_3d'
+          WHEN 'wait_3d'
+          THEN 'onboarded'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
+          WHEN 'tips_email'
+          THEN 'done'
+          WHEN 'reminder_email'
+          THEN 'wait_2d'
+          WHEN 'wait_2d'
+          THEN 'onboarded_again'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
+          WHEN 'final_nudge'
+          THEN 'done'
+        END AS next_tile,
+        CASE g.tile_id
+          WHEN 'start'
+          THEN 'next'
+          WHEN 'wait_1h'
+          THEN 'next'
+          WHEN 'welcome_email'
+          THEN 'next'
+          WHEN 'wait_3d'
+          THEN 'next'
+          WHEN 'onboarded'
+          THEN IFF(g.c_onboarded, 'yes', 'no')
+          WHEN 'tips_email'
+          THEN 'next'
+          WHEN 'reminder_email'
+          THEN 'next'
+          WHEN 'wait_2d'
+          THEN 'next'
+          WHEN 'onboarded_again'
+          THEN IFF(g.c_onboarded_again, 'yes', 'no')
+          WHEN 'final_nudge'
+          THEN 'next'
+        END AS next_via
+      FROM (
+        SELECT
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
+        FROM a8 AS f
+      ) AS g
+    ) AS m
+    CROSS JOIN clock AS c
   ) AS m
-  CROSS JOIN clock AS c
+  CROSS JOIN (
+    SELECT
+      FALSE AS nx
+    UNION ALL
+    SELECT
+      TRUE AS nx
+  ) AS d
   WHERE
-    NOT m.next_tile IS NULL
-    AND m.leave_at <= c.run_at
-    AND (
-      m.exit_at IS NULL OR m.leave_at < m.exit_at
-    )
-), positions AS (
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f0
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f1
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f2
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f3
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f4
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f5
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f6
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f7
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f8
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    exit_at,
-    x_reason,
-    tz,
-    adm_at,
-    c_onboarded,
-    c_onboarded_again
-  FROM f9
-), last_position AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY member_id, entry_seq ORDER BY step_no DESC NULLS LAST) AS rn
-  FROM positions
+    NOT d.nx OR m.moves
 ), steps AS (
   SELECT
     member_id,
@@ -1499,127 +1512,9 @@ WITH clock AS (
     entered_at,
     IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
     adm_at
-  FROM f1
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f2
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f3
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f4
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f5
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f6
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f7
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f8
-  UNION ALL
-  SELECT
-    member_id,
-    entry_seq,
-    entered_journey_at,
-    step_no,
-    tile_id,
-    tile_type,
-    from_tile,
-    from_entered_at,
-    via,
-    entered_at,
-    IFF(tile_type = 'exit', 'completed', CAST(NULL AS VARCHAR)) AS exit_reason,
-    adm_at
-  FROM f9
+  FROM a9
+  WHERE
+    step_no > 0
   UNION ALL
   SELECT
     member_id,
@@ -1634,9 +1529,9 @@ WITH clock AS (
     exit_at AS entered_at,
     x_reason AS exit_reason,
     adm_at
-  FROM last_position
+  FROM a9
   WHERE
-    rn = 1 AND NOT exit_at IS NULL AND tile_type <> 'exit'
+    live AND NOT exit_at IS NULL AND tile_type <> 'exit'
 ), labelled AS (
   SELECT
     *,
