@@ -100,9 +100,12 @@ def spark_session() -> Any:
                   # the worlds are a few rows: compiling generated code for every stage
                   # costs more than interpreting it
                   .config("spark.sql.codegen.wholeStage", "false")
+                  # the walk nests a few subqueries per move: more than the analyzer's
+                  # default 100 resolution rounds for journeys with local-time tiles
+                  .config("spark.sql.analyzer.maxIterations", "1000")
                   .config("spark.sql.shuffle.partitions", "1")
                   .getOrCreate())
-        _spark.sparkContext.setLogLevel("ERROR")
+        _spark.sparkContext.setLogLevel("OFF")
     return _spark
 
 

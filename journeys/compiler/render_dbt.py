@@ -17,6 +17,7 @@ import yaml
 from sqlglot import exp
 
 from journeys.compiler.dialect import (
+    UPSERT_CLOCK,
     incremental_config,
     keeps_log,
     read_latest,
@@ -115,6 +116,9 @@ def tick_filter(plan: ModelPlan, dialect: str = "duckdb") -> str:
 def _model_yaml(plan: ModelPlan, dialect: str = "duckdb") -> dict:
     tested = not plan.tested_in
     where = tick_filter(plan, dialect)
+    unique = plan.unique_combination
+    if unique and keeps_log(plan, dialect):  # a row per key and change: its latest is read
+        unique = (*unique, UPSERT_CLOCK)
     columns = []
     for column in plan.columns:
         entry: dict = {"name": column.name, "data_type": type_sql(column.type, dialect)}
@@ -124,7 +128,7 @@ def _model_yaml(plan: ModelPlan, dialect: str = "duckdb") -> dict:
         if tested and column.accepted_values:
             values = list(column.accepted_values)
             tests.append(_test("accepted_values", {"values": values}, where))
-        if tested and plan.unique_combination == (column.name,):
+        if tested and unique == (column.name,):
             tests.append(_test("unique", None, where))
         if tests:
             entry["data_tests"] = tests
@@ -138,9 +142,9 @@ def _model_yaml(plan: ModelPlan, dialect: str = "duckdb") -> dict:
     required = [c.name for c in plan.columns if c.not_null]
     if tested and required:
         model_tests.append(_test("journeys_not_null", {"columns": required}, where))
-    if tested and len(plan.unique_combination) > 1:
+    if tested and len(unique) > 1:
         model_tests.append(_test("journeys_unique_combination",
-                                 {"columns": list(plan.unique_combination)}, where))
+                                 {"columns": list(unique)}, where))
     if model_tests:
         model["data_tests"] = model_tests
     return model
