@@ -555,7 +555,9 @@ class WalkBuilder:
         def pick(moved: exp.Expression, kept: str) -> exp.Expression:
             return exp.If(this=nx.copy(), true=moved, false=col(kept, "m"))
 
-        return (
+        # fenced: PostgreSQL would otherwise pull each move into the next and substitute
+        # its CASE columns wherever they are read, growing the plan with every move
+        return dialect.fence(
             exp.select(
                 col("member_id", "m"), col("entry_seq", "m"), col("entered_journey_at", "m"),
                 exp.alias_(pick(lit(k), "step_no"), "step_no"),
