@@ -3,7 +3,7 @@
 #   make test   environment + every test (CI runs this through .ci/run), then the engine
 #               suites on PostgreSQL (skipped, saying why, without a server: .ci/run
 #               starts one and adds EXTRAS=dev,postgres)
-#   make test-spark  the engine suites on Spark (EXTRAS=dev,spark; about 12 minutes)
+#   make test-spark  the engine suites on Spark (EXTRAS=dev,spark; 12-15 minutes)
 #   make dev    the Dagster UI on the journeys (dagster dev -w workspace.yaml)
 #   make bench  environment + the figures of BENCHMARKS.md at the issue's scales (about half
 #               an hour; BENCH_ARGS="--only backtest --days 3" for a quick one)
@@ -39,7 +39,7 @@ test: env
 	$(BIN)/python -m pytest -q --doctest-modules journeys orchestration_defs reverse_etl tests
 	$(BIN)/python -m pytest -q --engine postgres $(ENGINE_SUITES)
 
-# The engine suites on a local Spark session (about 12 minutes on 2 cores: too long to fit
+# The engine suites on a local Spark session (12-15 minutes on 2 cores: too long to fit
 # `make test`'s 20 with the rest), and dbt build on the spark target.
 test-spark: env
 	JOURNEYS_DIFF_EXAMPLES=15 $(BIN)/python -m pytest -q --engine spark $(ENGINE_SUITES)
