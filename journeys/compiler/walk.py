@@ -463,11 +463,7 @@ class WalkBuilder:
             col("live"),
             exp.Is(this=col("exit_at"), expression=exp.Null()).not_(),
             exp.NEQ(this=col("tile_type"), expression=lit("exit"))))
-        parts: list[exp.Query] = [moved, exit_row]
-        steps = parts[0]
-        for part in parts[1:]:
-            steps = exp.union(steps, part, distinct=False)
-        ctes.append(("steps", steps))
+        ctes.append(("steps", exp.union(moved, exit_row, distinct=False)))
         is_last = exp.EQ(this=exp.Window(
             this=exp.RowNumber(), partition_by=[col("member_id"), col("entry_seq")],
             order=exp.Order(expressions=[exp.Ordered(this=col("step_no"), desc=True)])),
@@ -582,11 +578,3 @@ class WalkBuilder:
 def has_audience_exit(spec: JourneySpec) -> bool:
     return any(isinstance(c, AudienceExit) for c in spec.exit_criteria)
 
-
-def _union_all(names: list[str], columns: list[str]) -> exp.Query:
-    out: exp.Query | None = None
-    for name in names:
-        part = exp.select(*[col(c) for c in columns]).from_(name)
-        out = part if out is None else exp.union(out, part, distinct=False)
-    assert out is not None
-    return out
