@@ -147,9 +147,8 @@ class InProcessEngine:
             self.session.replace_rows(plan, sql)
 
     def _partitions(self, plan: ModelPlan) -> tuple[str, ...]:
-        if self.dialect != "spark":
-            return ()
-        return tuple(incremental_config(plan, self.dialect)["partition_by"])  # type: ignore[arg-type]
+        """The partition columns of an incremental table on this engine (Spark's only)."""
+        return tuple(incremental_config(plan, self.dialect).get("partition_by", ()))  # type: ignore[arg-type]
 
     def _kind(self, plan: ModelPlan) -> str | None:
         if plan.name in self._kinds:

@@ -24,7 +24,6 @@ class Session(Protocol):
     """What the executor needs of an engine."""
 
     dialect: str
-    transactional: bool
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]: ...
@@ -69,7 +68,6 @@ class DuckDBSession(_Catalog):
     """An open DuckDB connection (the embedded warehouse)."""
 
     dialect = "duckdb"
-    transactional = True
 
     def __init__(self, con: Any) -> None:
         self.con = con
@@ -138,7 +136,6 @@ class PostgresSession(_Catalog):
     dbt-postgres does, so a model may read its own previous table."""
 
     dialect = "postgres"
-    transactional = True
 
     def __init__(self, con: Any) -> None:
         self.con = con
@@ -235,7 +232,6 @@ class SparkSession:
     """
 
     dialect = "spark"
-    transactional = False
 
     def __init__(self, spark: Any) -> None:
         self.spark = spark
