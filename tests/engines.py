@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from journeys.compiler.dialect import SQL_TYPES, type_sql
 from journeys.tick.sessions import DuckDBSession, PostgresSession, Session, SparkSession
 
 ENGINES = ("duckdb", "postgres", "spark")
@@ -151,11 +152,6 @@ def cleanup() -> None:
     _databases.clear()
 
 
-_PG_TYPES = {"VARCHAR": "text", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean",
-             "INTEGER": "integer", "BIGINT": "bigint", "DOUBLE": "double precision",
-             "JSON": "json"}
-
-
 def copy_inputs_to_postgres(duckdb_path: str, dbname: str) -> None:
     """The C3 input tables of a DuckDB warehouse, copied into schema main of a PostgreSQL
     database (COPY, so that the demo's warehouse loads in seconds)."""
@@ -175,7 +171,7 @@ def copy_inputs_to_postgres(duckdb_path: str, dbname: str) -> None:
                     [table]).fetchall()
                 if not cols:
                     continue
-                ddl = ", ".join(f'"{c}" {_PG_TYPES.get(t, "text")}' for c, t in cols)
+                ddl = ", ".join(f'"{c}" {_pg_type(t)}' for c, t in cols)
                 cur.execute(f"drop table if exists main.{table}")
                 cur.execute(f"create table main.{table} ({ddl})")
                 buffer = io.StringIO()
@@ -188,6 +184,12 @@ def copy_inputs_to_postgres(duckdb_path: str, dbname: str) -> None:
     finally:
         source.close()
         target.close()
+
+
+def _pg_type(duckdb_type: str) -> str:
+    """A DuckDB column type (information_schema's name) as PostgreSQL's, text if unknown."""
+    name = duckdb_type.lower()
+    return type_sql(name, "postgres") if name in SQL_TYPES else "text"
 
 
 def create_postgres_database() -> str:

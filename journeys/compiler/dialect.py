@@ -47,6 +47,7 @@ SQL_TYPES = {
     "bigint": BIGINT,
     "timestamp": TIMESTAMP,
     "boolean": BOOLEAN,
+    "double": DOUBLE,
     "json": JSON,
 }
 _PORTABLE = "JOURNEYS_"

@@ -20,7 +20,7 @@ from journeys.compiler import batchable, compile_generations, compile_plans
 from journeys.compiler.dialect import type_sql
 from journeys.spec.models import JourneySpec
 from journeys.spec.yaml_loader import load_yaml
-from journeys.tick.inprocess import InProcessEngine
+from journeys.tick.inprocess import INPUT_COLUMNS, InProcessEngine
 from journeys.tick.sessions import DuckDBSession, Session, sql_literal
 from tests import engines
 
@@ -83,20 +83,11 @@ class World:
                        [{**e, "properties": None if e.get("properties") is None
                          else json.dumps(e["properties"])}
                         for e in sorted(self.events, key=lambda e: e["occurred_at"])]),
-            "manual_entries": (REQUEST_COLUMNS, self.manual_entries),
-            "manual_removals": (REQUEST_COLUMNS, self.manual_removals),
+            "manual_entries": (INPUT_COLUMNS, self.manual_entries),
+            "manual_removals": (INPUT_COLUMNS, self.manual_removals),
         }
         for table, (cols, rows) in tables.items():
             _create(session, table, cols, rows)
-
-
-REQUEST_COLUMNS = {"journey_id": "varchar", "member_id": "varchar", "requested_at": "timestamp"}
-
-
-def _column_type(sql_type: str, dialect: str) -> str:
-    if sql_type == "double":
-        return "double precision" if dialect == "postgres" else "double"
-    return type_sql(sql_type, dialect)
 
 
 def _create(session: Session, table: str, cols: dict[str, str], rows: list[dict]) -> None:
@@ -105,7 +96,7 @@ def _create(session: Session, table: str, cols: dict[str, str], rows: list[dict]
     names = ", ".join(f"{quote}{c}{quote}" for c in cols)
     session.execute(f"drop table if exists main.{table}")
     session.execute(f"create table main.{table} ("
-                    + ", ".join(f"{quote}{c}{quote} {_column_type(t, dialect)}"
+                    + ", ".join(f"{quote}{c}{quote} {type_sql(t, dialect)}"
                                 for c, t in cols.items()) + ")")
     if not rows:
         return
