@@ -62,6 +62,18 @@ class TargetError(ValueError):
     """The dbt target is not in profiles.yml or its adapter has no dialect here."""
 
 
+def target_output(settings: Settings) -> dict:
+    """The selected target's block of dbt_project/profiles.yml, as written (``env_var``
+    calls unrendered)."""
+    profiles = yaml.safe_load((settings.dbt_dir / "profiles.yml").read_text(encoding="utf-8"))
+    outputs = (profiles or {}).get("journeys", {}).get("outputs", {})
+    if settings.target not in outputs:
+        raise TargetError(
+            f"JOURNEYS_DBT_TARGET={settings.target}: no such target in "
+            f"dbt_project/profiles.yml (targets: {', '.join(sorted(outputs))})")
+    return outputs[settings.target]
+
+
 def target_dialect(settings: Settings) -> str:
     """The SQL dialect of the selected dbt target (its ``type`` in profiles.yml).
 
@@ -72,13 +84,7 @@ def target_dialect(settings: Settings) -> str:
     """
     if settings.target == "duckdb":
         return "duckdb"
-    profiles = yaml.safe_load((settings.dbt_dir / "profiles.yml").read_text(encoding="utf-8"))
-    outputs = (profiles or {}).get("journeys", {}).get("outputs", {})
-    if settings.target not in outputs:
-        raise TargetError(
-            f"JOURNEYS_DBT_TARGET={settings.target}: no such target in "
-            f"dbt_project/profiles.yml (targets: {', '.join(sorted(outputs))})")
-    kind = str(outputs[settings.target].get("type", ""))
+    kind = str(target_output(settings).get("type", ""))
     if kind not in TARGET_DIALECTS:
         raise TargetError(
             f"dbt target '{settings.target}' has type '{kind}': the compiler writes SQL for "

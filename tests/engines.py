@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -82,28 +83,31 @@ def _java_found() -> bool:
     return bool(shutil.which("java") or (home and os.path.exists(os.path.join(home, "bin/java"))))
 
 
+def spark_parameters() -> dict[str, str]:
+    """The Spark settings of the ``spark`` dbt target (dbt_project/profiles.yml), so that
+    the tests' session plans as dbt's does; the warehouse folder is the caller's."""
+    from journeys.project import target_output
+    from journeys.settings import Settings
+    root = Path(__file__).resolve().parents[1]
+    output = target_output(Settings(root, root / "unused.duckdb", target="spark"))
+    return {key: str(value) for key, value in output["server_side_parameters"].items()
+            if key != "spark.sql.warehouse.dir"}
+
+
 def spark_session() -> Any:
     """The process's one local Spark session (its start costs seconds)."""
     global _spark
     if _spark is None:
         from pyspark.sql import SparkSession as PySparkSession
-        warehouse = tempfile.mkdtemp(prefix="journeys-spark-")
-        _spark = (PySparkSession.builder.master("local[2]").appName("journeys-tests")
-                  .config("spark.ui.enabled", "false")
-                  .config("spark.sql.warehouse.dir", warehouse)
-                  .config("spark.sql.session.timeZone", "UTC")
-                  .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        builder = PySparkSession.builder.master("local[2]").appName("journeys-tests")
+        for key, value in spark_parameters().items():
+            builder = builder.config(key, value)
+        _spark = (builder
+                  .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="journeys-spark-"))
                   .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-                  .config("spark.sql.constraintPropagation.enabled", "false")
-                  # adaptive execution re-plans the rest of the query after every stage:
-                  # on the advance models' plans that is 30x slower on tiny data
-                  .config("spark.sql.adaptive.enabled", "false")
                   # the worlds are a few rows: compiling generated code for every stage
-                  # costs more than interpreting it
+                  # costs more than interpreting it, and one partition is plenty
                   .config("spark.sql.codegen.wholeStage", "false")
-                  # the walk nests a few subqueries per move: more than the analyzer's
-                  # default 100 resolution rounds for journeys with local-time tiles
-                  .config("spark.sql.analyzer.maxIterations", "1000")
                   .config("spark.sql.shuffle.partitions", "1")
                   .getOrCreate())
         _spark.sparkContext.setLogLevel("OFF")

@@ -26,23 +26,18 @@ import duckdb
 from journeys.project import prepare_dbt_project
 from journeys.settings import Settings
 from journeys.tick.dbt_runner import run_dbt
+from tests.engines import SOURCE_TABLES, spark_parameters
 
-INPUTS = ("profiles", "events", "manual_entries", "manual_removals")
 COMPARED = ("journey_steps", "journey_state", "due_actions", "profile_updates")
 
 
 def _session(warehouse: Path):  # type: ignore[no-untyped-def]
-    import yaml
     from pyspark.sql import SparkSession
 
-    profiles = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project" /
-                               "profiles.yml").read_text())
-    params = profiles["journeys"]["outputs"]["spark"]["server_side_parameters"]
-    builder = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
-    for key, value in params.items():
-        builder = builder.config(key, str(value))
-    builder = builder.config("spark.sql.warehouse.dir", str(warehouse))
-    session = builder.getOrCreate()
+    builder = SparkSession.builder.master("local[2]")
+    for key, value in spark_parameters().items():
+        builder = builder.config(key, value)
+    session = builder.config("spark.sql.warehouse.dir", str(warehouse)).getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -51,7 +46,7 @@ def copy_inputs(spark, source: Path, scratch: Path) -> None:  # type: ignore[no-
     """The C3 tables of a DuckDB warehouse into Spark's schema main (through parquet)."""
     spark.sql("create schema if not exists main").collect()
     with duckdb.connect(str(source), read_only=True) as con:
-        for table in INPUTS:
+        for table in SOURCE_TABLES:
             path = scratch / f"{table}.parquet"
             con.execute(f"copy main.{table} to '{path}' (format parquet)")
             spark.sql(f"drop table if exists main.{table}").collect()

@@ -24,11 +24,11 @@ from journeys.tick.dbt_runner import run_dbt
 from journeys.tick.runner import simulate
 from tests import engines
 from tests.journeys.compare import canonical
+from tests.journeys.dbt_on_spark import COMPARED
 from tests.project_copy import copy_project
 
 CLOCKS = [datetime(2026, 10, 30, 0), datetime(2026, 10, 30, 6), datetime(2026, 10, 31, 12)]
 SPARK_CLOCKS = [CLOCKS[0], CLOCKS[2]]  # a dbt build costs a minute on Spark: admit, then advance
-COMPARED = ("journey_steps", "journey_state", "due_actions", "profile_updates")
 
 
 def _rows(names: list[str], rows: list[tuple]) -> list[dict]:
