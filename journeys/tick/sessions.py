@@ -141,6 +141,9 @@ class PostgresSession(_Catalog):
         self.con = con
         con.autocommit = True
         self.execute("set timezone = 'UTC'")
+        # JIT compiles the walk's thousands of CASE arms for seconds whatever the data (as
+        # dbt's models, dbt_project/macros/journeys_session_settings.sql)
+        self.execute("set jit = off")
         self.execute(f"create temp table if not exists {CLOCKS} (run_at timestamp)")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:

@@ -107,3 +107,24 @@ def assert_logged_by_first_tick(engine: Engine, ticks: list[datetime]) -> None:
 def set_profile(engine: Engine, member_id: str, **columns: Any) -> None:
     """The warehouse changes between ticks: update one profile in place."""
     engine.update_profile(member_id, **columns)
+
+
+def tick_with_changes(engine: Engine, ticks: list[datetime],
+                      changes: dict[datetime, dict[str, dict[str, Any]]]) -> Engine:
+    """Tick ``ticks`` in order; before the tick at a clock of ``changes``, the warehouse
+    changes those members' profiles (``{clock: {member_id: {column: value}}}``).
+
+    The clocks between two changes go to the harness in one call, which Spark runs as one
+    batch (a tick there costs seconds of planning); elsewhere they still tick one by one.
+    """
+    unknown = set(changes) - set(ticks)
+    assert not unknown, f"changes at clocks that are not ticked: {sorted(unknown)}"
+    run: list[datetime] = []
+    for clock in ticks:
+        if clock in changes:
+            engine.tick(*run)
+            run = []
+            for member_id, columns in changes[clock].items():
+                set_profile(engine, member_id, **columns)
+        run.append(clock)
+    return engine.tick(*run)

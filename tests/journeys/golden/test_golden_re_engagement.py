@@ -27,9 +27,9 @@ from tests.journeys.golden.golden_support import (
     bucket,
     clocks,
     due,
-    set_profile,
     state_of,
     state_row,
+    tick_with_changes,
 )
 
 J = "re_engagement"
@@ -122,17 +122,12 @@ def seed() -> Engine:
             event("dee", "unsubscribed", datetime(2026, 6, 2, 8)),
         ],
     )
-    engine = Engine([seed_spec(J)], world)
-    for clock in SEED_TICKS:
-        # the warehouse catches up with what the members did before the next tick
-        if clock == datetime(2026, 6, 3):
-            set_profile(engine, "dee", unsubscribed=True)
-        if clock == datetime(2026, 6, 5):
-            set_profile(engine, "ada", last_active_at=ADA_ORDER)
-        if clock == datetime(2026, 6, 8):
-            set_profile(engine, "cy", last_active_at=CY_ORDER)
-        engine.tick(clock)
-    return engine
+    # the warehouse catches up with what the members did before the next tick
+    return tick_with_changes(Engine([seed_spec(J)], world), SEED_TICKS, {
+        datetime(2026, 6, 3): {"dee": {"unsubscribed": True}},
+        datetime(2026, 6, 5): {"ada": {"last_active_at": ADA_ORDER}},
+        datetime(2026, 6, 8): {"cy": {"last_active_at": CY_ORDER}},
+    })
 
 
 def test_purchase_within_five_days_gets_thanks(seed: Engine) -> None:
@@ -236,14 +231,11 @@ AUDIENCE_EXIT_TICKS = clocks(E, datetime(2026, 6, 4), DAY) + [datetime(2026, 6, 
 def audience_exit() -> Engine:
     world = World(profiles=[profile("max"), profile("ola"), profile("ned")],
                   events=[event("max", "order_completed", datetime(2026, 6, 3, 10))])
-    engine = Engine([spec_from_yaml(AUDIENCE_EXIT)], world)
-    for clock in AUDIENCE_EXIT_TICKS:
-        if clock == datetime(2026, 6, 4):
-            set_profile(engine, "max", last_active_at=datetime(2026, 6, 3, 10))
-        if clock == datetime(2026, 6, 7):
-            set_profile(engine, "ola", last_active_at=datetime(2026, 6, 6, 15))
-        engine.tick(clock)
-    return engine
+    return tick_with_changes(Engine([spec_from_yaml(AUDIENCE_EXIT)], world),
+                             AUDIENCE_EXIT_TICKS, {
+        datetime(2026, 6, 4): {"max": {"last_active_at": datetime(2026, 6, 3, 10)}},
+        datetime(2026, 6, 7): {"ola": {"last_active_at": datetime(2026, 6, 6, 15)}},
+    })
 
 
 def test_becoming_active_exits_at_the_tick_that_sees_it(audience_exit: Engine) -> None:

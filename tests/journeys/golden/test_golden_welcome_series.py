@@ -26,9 +26,9 @@ from tests.journeys.golden.golden_support import (
     assert_timeline,
     clocks,
     due,
-    set_profile,
     state_of,
     state_row,
+    tick_with_changes,
 )
 
 J = "welcome_series"
@@ -122,15 +122,12 @@ SEED_WORLD = dict(
 @pytest.fixture(scope="module")
 def seed() -> Engine:
     engine = Engine([seed_spec(J)], World(**SEED_WORLD))
-    for clock in TICKS:
-        if clock == datetime(2026, 6, 4, 18):
-            # the CRM sync sets Dan's flag on Thursday 15:00 (between the 12:00 and 18:00 ticks)
-            set_profile(engine, "dan", onboarding_completed=True)
-        if clock == datetime(2026, 6, 6):
-            # ... and Cleo's on Friday evening
-            set_profile(engine, "cleo", onboarding_completed=True)
-        engine.tick(clock)
-    return engine
+    return tick_with_changes(engine, TICKS, {
+        # the CRM sync sets Dan's flag on Thursday 15:00 (between the 12:00 and 18:00 ticks)
+        datetime(2026, 6, 4, 18): {"dan": {"onboarding_completed": True}},
+        # ... and Cleo's on Friday evening
+        datetime(2026, 6, 6): {"cleo": {"onboarding_completed": True}},
+    })
 
 
 def test_not_onboarded_gets_the_reminder_then_the_final_nudge(seed: Engine) -> None:
