@@ -1,9 +1,11 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make demo   environment + synthetic warehouse + 14 days of hourly ticks + per-tile counts
-#   make test   environment + every test (CI runs this through .ci/run), then the engine
-#               suites on PostgreSQL (skipped, saying why, without a server: .ci/run
-#               starts one and adds EXTRAS=dev,postgres)
-#   make test-spark  the engine suites on Spark (EXTRAS=dev,spark; 12-15 minutes)
+#   make test   environment + every test (CI runs this through .ci/run): the main suite on
+#               both cores, then the engine suites on PostgreSQL and on Spark side by side
+#               (each skips, saying why, without its server or pyspark: .ci/run starts
+#               PostgreSQL and adds EXTRAS=dev,postgres,spark). About 17 minutes on 2 cores.
+#   make test-postgres, make test-spark  one engine's suites alone (SPARK_EXAMPLES=15
+#               for more hypothesis examples on Spark)
 #   make dev    the Dagster UI on the journeys (dagster dev -w workspace.yaml)
 #   make bench  environment + the figures of BENCHMARKS.md at the issue's scales (about half
 #               an hour; BENCH_ARGS="--only backtest --days 3" for a quick one)
@@ -16,7 +18,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(subs
 
 ENGINE_SUITES := tests/journeys/golden tests/journeys/test_differential.py
 
-.PHONY: env demo dev test test-spark test-fast bench lint compile clean
+.PHONY: env demo dev test test-postgres test-spark test-fast bench lint compile clean
 
 env: $(STAMP)
 
@@ -36,14 +38,19 @@ dev: env
 test: env
 	$(BIN)/journeys compile --check
 	$(BIN)/ruff check journeys orchestration_defs reverse_etl tests
-	$(BIN)/python -m pytest -q --doctest-modules journeys orchestration_defs reverse_etl tests
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope --doctest-modules journeys orchestration_defs reverse_etl tests
+	$(MAKE) --no-print-directory -j2 --output-sync=target EXTRAS=$(EXTRAS) test-postgres test-spark
+
+# The engine suites (golden scenarios, differential fixtures) on one engine each. Spark
+# costs seconds per tick whatever the data: make test gives its hypothesis test fewer
+# examples than DuckDB's and PostgreSQL's 40 (SPARK_EXAMPLES=15 for a broader run).
+SPARK_EXAMPLES ?= 6
+
+test-postgres: env
 	$(BIN)/python -m pytest -q --engine postgres $(ENGINE_SUITES)
 
-# The engine suites on a local Spark session (12-15 minutes on 2 cores: too long to fit
-# `make test`'s 20 with the rest), and dbt build on the spark target.
 test-spark: env
-	JOURNEYS_DIFF_EXAMPLES=15 $(BIN)/python -m pytest -q --engine spark $(ENGINE_SUITES)
-	$(BIN)/python -m pytest -q -m spark tests/journeys/test_dbt_targets.py
+	JOURNEYS_DIFF_EXAMPLES=$(SPARK_EXAMPLES) $(BIN)/python -m pytest -q --engine spark $(ENGINE_SUITES)
 
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow" tests

@@ -126,16 +126,16 @@ def open_session(engine: str) -> Session:
         return session
     if engine == "spark":
         spark = spark_session()
-        spark.catalog.setCurrentDatabase("default")
-        for database in spark.catalog.listDatabases():
-            if database.name != "default":
-                spark.sql(f"drop database if exists {database.name} cascade").collect()
-        for view in spark.catalog.listTables():
-            if view.isTemporary:
-                spark.catalog.dropTempView(view.name)
         session = SparkSession(spark)
+        session.execute("use default")
+        for database in session.databases():
+            if database != "default":
+                session.execute(f"drop database if exists {database} cascade")
+        for view in spark.sql("show views").collect():
+            if view.isTemporary:
+                session.execute(f"drop view if exists {view.viewName}")
         session.execute("create schema if not exists main")
-        spark.catalog.setCurrentDatabase("main")
+        session.execute("use main")
         return session
     return DuckDBSession(duckdb.connect())
 

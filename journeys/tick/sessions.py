@@ -256,16 +256,25 @@ class SparkSession:
             sql = sql.replace("?", sql_literal(value, "spark"), 1)
         return sql
 
+    # The catalog is read through SQL, as dbt-spark does: pyspark's Catalog API warns that
+    # its schema arguments are deprecated, and decodes its rows with generated code.
+
+    def databases(self) -> list[str]:
+        return sorted(row[0] for row in self.spark.sql("show databases").collect())
+
     def relation_kind(self, schema: str, name: str) -> str | None:
-        catalog = self.spark.catalog
-        if not catalog.databaseExists(schema) or not catalog.tableExists(name, schema):
+        if schema not in self.databases():
             return None
-        table = catalog.getTable(f"{schema}.{name}")
-        return "view" if table.tableType == "VIEW" else "table"
+        tables = self.spark.sql(f"show tables in {schema}").collect()
+        if not any(row.tableName == name and not row.isTemporary for row in tables):
+            return None
+        views = self.spark.sql(f"show views in {schema}").collect()
+        is_view = any(row.viewName == name and row.namespace == schema for row in views)
+        return "view" if is_view else "table"
 
     def find_schema(self, name: str) -> str | None:
-        for database in sorted(d.name for d in self.spark.catalog.listDatabases()):
-            if self.spark.catalog.tableExists(name, database):
+        for database in self.databases():
+            if self.relation_kind(database, name) is not None:
                 return database
         return None
 
