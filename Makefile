@@ -3,9 +3,9 @@
 #   make test   environment + every test (CI runs this through .ci/run): the main suite on
 #               both cores, then the engine suites on PostgreSQL and on Spark side by side
 #               (each skips, saying why, without its server or pyspark: .ci/run starts
-#               PostgreSQL and adds EXTRAS=dev,postgres,spark). About 17 minutes on 2 cores.
+#               PostgreSQL and adds EXTRAS=dev,postgres,spark). About 16 minutes on 2 cores.
 #   make test-postgres, make test-spark  one engine's suites alone (SPARK_EXAMPLES=15
-#               for more hypothesis examples on Spark)
+#               for more hypothesis examples on Spark); make test-spark-dbt  dbt on Spark
 #   make dev    the Dagster UI on the journeys (dagster dev -w workspace.yaml)
 #   make bench  environment + the figures of BENCHMARKS.md at the issue's scales (about half
 #               an hour; BENCH_ARGS="--only backtest --days 3" for a quick one)
@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(subs
 
 ENGINE_SUITES := tests/journeys/golden tests/journeys/test_differential.py
 
-.PHONY: env demo dev test test-postgres test-spark test-fast bench lint compile clean
+.PHONY: env demo dev test test-postgres test-spark test-spark-dbt test-fast bench lint compile clean
 
 env: $(STAMP)
 
@@ -38,8 +38,8 @@ dev: env
 test: env
 	$(BIN)/journeys compile --check
 	$(BIN)/ruff check journeys orchestration_defs reverse_etl tests
-	$(BIN)/python -m pytest -q -n 2 --dist loadscope --doctest-modules journeys orchestration_defs reverse_etl tests
-	$(MAKE) --no-print-directory -j2 --output-sync=target EXTRAS=$(EXTRAS) test-postgres test-spark
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope -m "not spark" --doctest-modules journeys orchestration_defs reverse_etl tests
+	$(MAKE) --no-print-directory -j2 --output-sync=target EXTRAS=$(EXTRAS) test-postgres test-spark test-spark-dbt
 
 # The engine suites (golden scenarios, differential fixtures) on one engine each. Spark
 # costs seconds per tick whatever the data: make test gives its hypothesis test fewer
@@ -51,6 +51,11 @@ test-postgres: env
 
 test-spark: env
 	JOURNEYS_DIFF_EXAMPLES=$(SPARK_EXAMPLES) $(BIN)/python -m pytest -q --engine spark $(ENGINE_SUITES)
+
+# dbt build on the spark target (about 3 minutes): after the PostgreSQL suites, beside the
+# Spark ones, rather than at the tail of the main suite
+test-spark-dbt: env
+	$(BIN)/python -m pytest -q -m spark tests/journeys/test_dbt_targets.py
 
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow" tests

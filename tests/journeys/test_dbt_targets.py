@@ -92,6 +92,8 @@ def test_dbt_build_on_postgres_writes_the_tables_duckdb_writes(
                                    "welcome_series__actions.sql").read_text()
     for clock in CLOCKS:
         run_dbt(on_postgres, "build", clock)
+    # the models ran with JIT off (the journeys_session_settings pre-hook)
+    assert "set local jit = off" in (root / "dbt_project/logs/dbt.log").read_text()
 
     reference = Settings(project_root=tmp_path / "project", warehouse=warehouse)
     simulate(reference, compile_project(reference, "duckdb"), CLOCKS)
