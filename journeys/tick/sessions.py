@@ -263,20 +263,22 @@ class SparkSession:
         return sorted(row[0] for row in self.spark.sql("show databases").collect())
 
     def relation_kind(self, schema: str, name: str) -> str | None:
-        if schema not in self.databases():
-            return None
+        return self._kind_in(schema, name) if schema in self.databases() else None
+
+    def find_schema(self, name: str) -> str | None:
+        for database in self.databases():
+            if self._kind_in(database, name) is not None:
+                return database
+        return None
+
+    def _kind_in(self, schema: str, name: str) -> str | None:
+        """The kind of ``schema.name``, ``schema`` being known to exist."""
         tables = self.spark.sql(f"show tables in {schema}").collect()
         if not any(row.tableName == name and not row.isTemporary for row in tables):
             return None
         views = self.spark.sql(f"show views in {schema}").collect()
         is_view = any(row.viewName == name and row.namespace == schema for row in views)
         return "view" if is_view else "table"
-
-    def find_schema(self, name: str) -> str | None:
-        for database in self.databases():
-            if self.relation_kind(database, name) is not None:
-                return database
-        return None
 
     def set_clocks(self, clocks: Sequence[datetime]) -> None:
         rows = ", ".join(f"({sql_literal(c, 'spark')})" for c in clocks)
