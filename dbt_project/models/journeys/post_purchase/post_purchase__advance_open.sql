@@ -50,6 +50,31 @@ WITH clock AS (
         member_id
       FROM entries
     )
+), evt AS (
+  SELECT
+    tile_id,
+    member_id,
+    occurred_at,
+    COALESCE(
+      LAG(occurred_at) OVER (PARTITION BY tile_id, member_id ORDER BY occurred_at),
+      (
+        SELECT
+          MIN(entered_journey_at)
+        FROM entries
+      ) - INTERVAL '1' DAY
+    ) AS after
+  FROM (
+    SELECT DISTINCT
+      t.tile_id,
+      v.member_id,
+      v.occurred_at
+    FROM ev AS v
+    JOIN (
+      SELECT
+        'reviewed' AS tile_id
+    ) AS t
+      ON CASE t.tile_id WHEN 'reviewed' THEN v.m_reviewed END
+  ) AS x
 ), exits AS (
   SELECT
     member_id,
@@ -296,34 +321,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a0 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -482,34 +486,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a1 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -668,34 +651,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a2 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -854,34 +816,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a3 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1040,34 +981,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a4 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1226,34 +1146,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a5 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1412,34 +1311,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a6 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1598,34 +1476,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a7 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1784,34 +1641,13 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'reviewed'
-              AND v.m_reviewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a8 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('reviewed')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

@@ -48,6 +48,39 @@ WITH clock AS (
         member_id
       FROM entries
     )
+), evt AS (
+  SELECT
+    tile_id,
+    member_id,
+    occurred_at,
+    COALESCE(
+      LAG(occurred_at) OVER (PARTITION BY tile_id, member_id ORDER BY occurred_at),
+      (
+        SELECT
+          MIN(entered_journey_at)
+        FROM entries
+      ) - INTERVAL '1' DAY
+    ) AS after
+  FROM (
+    SELECT DISTINCT
+      t.tile_id,
+      v.member_id,
+      v.occurred_at
+    FROM ev AS v
+    JOIN (
+      SELECT
+        'purchased' AS tile_id
+      UNION ALL
+      SELECT
+        'purchased_again' AS tile_id
+    ) AS t
+      ON CASE t.tile_id
+        WHEN 'purchased'
+        THEN v.m_purchased
+        WHEN 'purchased_again'
+        THEN v.m_purchased_again
+      END
+  ) AS x
 ), exits AS (
   SELECT
     member_id,
@@ -294,41 +327,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'purchased'
-              AND v.m_purchased
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'purchased_again'
-              AND v.m_purchased_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a0 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('purchased', 'purchased_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -487,41 +497,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'purchased'
-              AND v.m_purchased
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'purchased_again'
-              AND v.m_purchased_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a1 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('purchased', 'purchased_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -680,41 +667,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'purchased'
-              AND v.m_purchased
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'purchased_again'
-              AND v.m_purchased_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a2 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('purchased', 'purchased_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -873,41 +837,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'purchased'
-              AND v.m_purchased
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'purchased_again'
-              AND v.m_purchased_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a3 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('purchased', 'purchased_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1066,41 +1007,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'purchased'
-              AND v.m_purchased
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'purchased_again'
-              AND v.m_purchased_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a4 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('purchased', 'purchased_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1259,41 +1177,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'purchased'
-              AND v.m_purchased
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'purchased_again'
-              AND v.m_purchased_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a5 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('purchased', 'purchased_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1452,41 +1347,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'purchased'
-              AND v.m_purchased
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'purchased_again'
-              AND v.m_purchased_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a6 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('purchased', 'purchased_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1645,41 +1517,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'purchased'
-              AND v.m_purchased
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'purchased_again'
-              AND v.m_purchased_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a7 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('purchased', 'purchased_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

@@ -51,6 +51,39 @@ WITH clock AS (
         member_id
       FROM entries
     )
+), evt AS (
+  SELECT
+    tile_id,
+    member_id,
+    occurred_at,
+    COALESCE(
+      LAG(occurred_at) OVER (PARTITION BY tile_id, member_id ORDER BY occurred_at),
+      (
+        SELECT
+          MIN(entered_journey_at)
+        FROM entries
+      ) - INTERVAL '1' DAY
+    ) AS after
+  FROM (
+    SELECT DISTINCT
+      t.tile_id,
+      v.member_id,
+      v.occurred_at
+    FROM ev AS v
+    JOIN (
+      SELECT
+        'renewed' AS tile_id
+      UNION ALL
+      SELECT
+        'renewed_again' AS tile_id
+    ) AS t
+      ON CASE t.tile_id
+        WHEN 'renewed'
+        THEN v.m_renewed
+        WHEN 'renewed_again'
+        THEN v.m_renewed_again
+      END
+  ) AS x
 ), exits AS (
   SELECT
     member_id,
@@ -301,39 +334,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a0 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -496,39 +508,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a1 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -691,39 +682,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a2 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -886,39 +856,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a3 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1081,39 +1030,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a4 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1276,39 +1204,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a5 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1471,39 +1378,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a6 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1666,39 +1552,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a7 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1861,39 +1726,18 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'renewed'
-              AND v.m_renewed
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-              WHEN f.tile_id = 'renewed_again'
-              AND v.m_renewed_again
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
+            THEN 1
+            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
+            THEN 1
+          END AS ev_hit
         FROM a8 AS f
-        LEFT JOIN ev AS v
-          ON v.member_id = f.member_id AND f.live AND f.tile_id IN ('renewed', 'renewed_again')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+        LEFT JOIN evt AS v
+          ON v.member_id = f.member_id
+          AND v.tile_id = f.tile_id
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

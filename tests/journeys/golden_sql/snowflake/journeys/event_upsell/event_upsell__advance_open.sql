@@ -52,6 +52,39 @@ WITH clock AS (
         member_id
       FROM entries
     )
+), evt AS (
+  SELECT
+    tile_id,
+    member_id,
+    occurred_at,
+    COALESCE(
+      LAG(occurred_at) OVER (PARTITION BY tile_id, member_id ORDER BY occurred_at),
+      (
+        SELECT
+          MIN(entered_journey_at)
+        FROM entries
+      ) - INTERVAL '1 DAY'
+    ) AS after
+  FROM (
+    SELECT DISTINCT
+      t.tile_id,
+      v.member_id,
+      v.occurred_at
+    FROM ev AS v
+    JOIN (
+      SELECT
+        'wait_for_limit' AS tile_id
+      UNION ALL
+      SELECT
+        'started_trial' AS tile_id
+    ) AS t
+      ON CASE t.tile_id
+        WHEN 'wait_for_limit'
+        THEN v.m_wait_for_limit
+        WHEN 'started_trial'
+        THEN v.m_started_trial
+      END
+  ) AS x
 ), exits AS (
   SELECT
     member_id,
@@ -270,45 +303,28 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          MIN(
-            CASE
-              WHEN f.tile_id = 'wait_for_limit'
-              AND v.m_wait_for_limit
-              AND v.occurred_at >= f.entered_at
-              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-              THEN v.occurred_at
-            END
-          ) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'started_trial'
-              AND v.m_started_trial
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'wait_for_limit'
+            AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+            THEN v.occurred_at
+          END AS ev_at,
+          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a0 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('wait_for_limit', 'started_trial')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END > v.after
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -452,45 +468,28 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          MIN(
-            CASE
-              WHEN f.tile_id = 'wait_for_limit'
-              AND v.m_wait_for_limit
-              AND v.occurred_at >= f.entered_at
-              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-              THEN v.occurred_at
-            END
-          ) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'started_trial'
-              AND v.m_started_trial
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'wait_for_limit'
+            AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+            THEN v.occurred_at
+          END AS ev_at,
+          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a1 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('wait_for_limit', 'started_trial')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END > v.after
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -634,45 +633,28 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          MIN(
-            CASE
-              WHEN f.tile_id = 'wait_for_limit'
-              AND v.m_wait_for_limit
-              AND v.occurred_at >= f.entered_at
-              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-              THEN v.occurred_at
-            END
-          ) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'started_trial'
-              AND v.m_started_trial
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'wait_for_limit'
+            AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+            THEN v.occurred_at
+          END AS ev_at,
+          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a2 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('wait_for_limit', 'started_trial')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END > v.after
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -816,45 +798,28 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          MIN(
-            CASE
-              WHEN f.tile_id = 'wait_for_limit'
-              AND v.m_wait_for_limit
-              AND v.occurred_at >= f.entered_at
-              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-              THEN v.occurred_at
-            END
-          ) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'started_trial'
-              AND v.m_started_trial
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'wait_for_limit'
+            AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+            THEN v.occurred_at
+          END AS ev_at,
+          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a3 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('wait_for_limit', 'started_trial')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END > v.after
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -998,45 +963,28 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          MIN(
-            CASE
-              WHEN f.tile_id = 'wait_for_limit'
-              AND v.m_wait_for_limit
-              AND v.occurred_at >= f.entered_at
-              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-              THEN v.occurred_at
-            END
-          ) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'started_trial'
-              AND v.m_started_trial
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'wait_for_limit'
+            AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+            THEN v.occurred_at
+          END AS ev_at,
+          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a4 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('wait_for_limit', 'started_trial')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END > v.after
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1180,45 +1128,28 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          MIN(
-            CASE
-              WHEN f.tile_id = 'wait_for_limit'
-              AND v.m_wait_for_limit
-              AND v.occurred_at >= f.entered_at
-              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-              THEN v.occurred_at
-            END
-          ) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'started_trial'
-              AND v.m_started_trial
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'wait_for_limit'
+            AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+            THEN v.occurred_at
+          END AS ev_at,
+          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a5 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('wait_for_limit', 'started_trial')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END > v.after
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1362,45 +1293,28 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          MIN(
-            CASE
-              WHEN f.tile_id = 'wait_for_limit'
-              AND v.m_wait_for_limit
-              AND v.occurred_at >= f.entered_at
-              AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
-              THEN v.occurred_at
-            END
-          ) AS ev_at,
-          MAX(
-            CASE
-              WHEN f.tile_id = 'started_trial'
-              AND v.m_started_trial
-              AND v.occurred_at >= f.entered_journey_at
-              AND v.occurred_at <= f.entered_at
-              THEN 1
-            END
-          ) AS ev_hit
+          CASE
+            WHEN f.tile_id = 'wait_for_limit'
+            AND v.occurred_at <= f.entered_at + INTERVAL '30 DAY'
+            THEN v.occurred_at
+          END AS ev_at,
+          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a6 AS f
-        LEFT JOIN ev AS v
+        LEFT JOIN evt AS v
           ON v.member_id = f.member_id
-          AND f.live
-          AND f.tile_id IN ('wait_for_limit', 'started_trial')
-        GROUP BY
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live
+          AND v.tile_id = f.tile_id
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END > v.after
+          AND CASE f.tile_id
+            WHEN 'wait_for_limit'
+            THEN f.entered_at
+            WHEN 'started_trial'
+            THEN f.entered_journey_at
+          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
