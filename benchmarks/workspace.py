@@ -186,11 +186,18 @@ class Workspace:
         return run_measured([str(BIN / "journeys"), *args], self.env(warehouse))
 
     def compile(self, warehouse: Path):
-        """The compiled project, as the CLI compiles it."""
+        """The compiled project, as the CLI compiles it, with the user's dbt models it reads
+        (the suppression list) built in ``warehouse`` as `journeys simulate` builds them."""
         from journeys.project import compile_project
         from journeys.settings import Settings
+        from journeys.tick.runner import build_external_models
 
-        return compile_project(Settings(project_root=self.project_root(), warehouse=warehouse))
+        settings = Settings(project_root=self.project_root(), warehouse=warehouse)
+        project = compile_project(settings)
+        built = build_external_models(settings, project)
+        if built:
+            self.log(f"built {', '.join(built)} with dbt in {warehouse.name}")
+        return project
 
     def warmed(self, profiles: int, hours: int = 12) -> Warm:
         """The warehouse of ``profiles`` after ``hours`` hourly in-process ticks from

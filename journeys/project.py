@@ -101,9 +101,11 @@ def prepare_dbt_project(settings: Settings, dialect: str | None = None) -> Valid
     """
     result = _validated(settings)
     dialect = dialect or target_dialect(settings)
-    key = fingerprint.inputs_key(result.specs, result.profile_columns, dialect)
+    key = fingerprint.inputs_key(result.specs, result.profile_columns, dialect,
+                                 result.governance)
     if not fingerprint.is_fresh(settings.project_root, key):
-        files = _files(compile_plans(result.specs, result.profile_columns), dialect)
+        files = _files(compile_plans(result.specs, result.profile_columns,
+                                     result.governance), dialect)
         write_files(settings.project_root, files)
         fingerprint.record(settings.project_root, key, files)
     return result
@@ -114,7 +116,7 @@ def compile_project(settings: Settings, dialect: str | None = None) -> CompiledP
     raise :class:`ProjectError` on any problem."""
     result = _validated(settings)
     dialect = dialect or target_dialect(settings)
-    plans = compile_plans(result.specs, result.profile_columns)
+    plans = compile_plans(result.specs, result.profile_columns, result.governance)
     files = _files(plans, dialect)
     return CompiledProject(
         validation=result, plans=plans, files=files,

@@ -6,8 +6,10 @@ waits or is refused), then:
 
 1. rolls back a tick a crash left half-done, and settles the intents a killed dispatch
    left (:func:`reverse_etl.queue.recover`);
-2. queues the due actions of the ticks since the last dispatch, and suppresses those of
-   entries that exited early (S15b);
+2. takes governance's decisions since the last dispatch (C9): queues the actions released,
+   logs the suppressed and the deferred; then suppresses queued actions of entries that
+   exited early (S15b) and of members who may not be contacted now (consent withdrawn or
+   suppressed since the tick);
 3. reads the secrets of the destinations it will use: a missing one stops it here, before
    anything is sent;
 4. sends in rounds (1,000 actions, more for batching destinations: enough to fill their
@@ -95,6 +97,8 @@ class DispatchSummary:
     left_queued: int = 0
     elapsed_ms: int = 0
     dry_run_file: Path | None = None
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Actions not sent on purpose, by (status, reason): suppressed or deferred (C9)."""
 
     @property
     def by_status(self) -> Counter[str]:
@@ -320,9 +324,17 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
     if summary.recovered:
         log("settled the intents of a dispatch that stopped half-way: " + ", ".join(
             f"{n} {k}" for k, n in sorted(summary.recovered.items())))
-    summary.queued = queue.enqueue(con)
+    enqueued = queue.enqueue(con, summary.dispatch_id)
+    summary.queued = enqueued.queued
+    for (name, status, reason), n in enqueued.logged.items():
+        summary.count(name, status, n)
+        summary.reasons[(status, reason)] += n
     for name, n in queue.suppress_exited(con, now, summary.dispatch_id).items():
         summary.count(name, str(Status.SUPPRESSED), n)
+        summary.reasons[(str(Status.SUPPRESSED), "exited")] += n
+    for (name, reason), n in queue.suppress_blocked(con, now, summary.dispatch_id).items():
+        summary.count(name, str(Status.SUPPRESSED), n)
+        summary.reasons[(str(Status.SUPPRESSED), reason)] += n
     for name, n in queue.fail_unconfigured(con, sorted(configs), now, summary.dispatch_id,
                                            shown).items():
         summary.count(name, str(Status.FAILED), n)
@@ -349,11 +361,17 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
     destinations, _ = _destinations(con, settings, configs, sorted(configs), shown, True)
     columns = sorted({c for d in destinations.values() if (c := recipient_column(d))})
     with out.open("w", encoding="utf-8") as sink:
+        for (name, status, reason), n in queue.preview_governed(con).items():
+            summary.count(name, status, n)
+            summary.reasons[(status, reason)] += n
         for rows in queue.preview(con, columns, round_size):
-            known = [r for r in rows if r["destination"] in destinations and not r["exited"]]
+            known = [r for r in rows if r["destination"] in destinations
+                     and not r["exited"] and not r["blocked"]]
             for row in rows:
-                if row["exited"]:
+                if row["exited"] or row["blocked"]:
                     summary.count(row["destination"], str(Status.SUPPRESSED))
+                    summary.reasons[(str(Status.SUPPRESSED),
+                                     "exited" if row["exited"] else row["blocked"])] += 1
                 elif row["destination"] not in destinations:
                     summary.count(row["destination"], str(Status.FAILED))
             prepared = prepare_round(known, destinations)

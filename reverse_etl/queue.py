@@ -8,19 +8,24 @@ delivery log and removes the actions that reached a final state. So a dispatcher
 at any point leaves either an intent (it may have sent: :func:`recover` applies the
 destination's delivery policy) or a logged outcome, never an action that vanished.
 
-New actions come from ``due_actions`` by a per-journey cursor (the last tick whose actions
-were queued), so a dispatch reads the ticks since the previous one, not all history.
+New actions come from governance (``governed_actions``, C9) by a cursor (the last decision
+clock read), so a dispatch reads the ticks since the previous one, not all history: those
+released (``send``) are queued; those suppressed or first deferred are logged. Due actions of
+ticks before governance existed are read from ``due_actions`` by the per-journey cursor they
+had then, so upgrading loses none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
 from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
+from journeys.spec.destinations import CHANNEL_OF_ACTION
 from journeys.warehouse import table_exists, transaction
 from reverse_etl.delivery_log import COLUMNS as LOG_COLUMNS
 from reverse_etl.delivery_log import DELIVERY_LOG, Status, ensure_delivery_log
@@ -28,7 +33,17 @@ from reverse_etl.rows import insert_rows, rows_parameters, rows_relation
 
 QUEUE = f"{INTERNAL_SCHEMA}.dispatch_queue"
 CURSOR = f"{INTERNAL_SCHEMA}.dispatch_cursor"
+GOVERNED_CURSOR = f"{INTERNAL_SCHEMA}.governance_cursor"
 DUE_ACTIONS = f"{OUTPUT_SCHEMA}.due_actions"
+GOVERNED = f"{OUTPUT_SCHEMA}.governed_actions"
+BLOCKS = f"{INTERNAL_SCHEMA}.governance_blocks"
+UNGOVERNED = (f"(d.tick_at < (select coalesce(min(due_tick_at), 'infinity'::timestamp) "
+              f"from {GOVERNED}) or d.tick_at > (select max(tick_at) from {GOVERNED}))")
+"""Whether due action ``d`` fell due outside governance: before ``_governance.yml`` was
+added, or after it was removed (then ``governed_actions`` stops growing)."""
+CHANNEL = ("case q.action " + " ".join(f"when '{a}' then '{c}'" for a, c in
+                                         CHANNEL_OF_ACTION.items()) + " end")
+"""The channel of queued action ``q`` (C9), as governance derives it."""
 JOURNEY_STATE = f"{OUTPUT_SCHEMA}.journey_state"
 PROFILES = "journeys_staging.stg_profiles"
 
@@ -51,16 +66,58 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {INTERNAL_SCHEMA}")
     con.execute(f"create table if not exists {QUEUE} ({_QUEUE_DDL})")
     con.execute(f"create table if not exists {CURSOR} (journey_id varchar, tick_at timestamp)")
+    con.execute(f"create table if not exists {GOVERNED_CURSOR} (tick_at timestamp)")
     ensure_delivery_log(con)
 
 
-def enqueue(con: duckdb.DuckDBPyConnection) -> int:
-    """Queue the due actions of the ticks since each journey's cursor and move the cursors,
-    in one transaction.
+@dataclass
+class Enqueued:
+    """What :func:`enqueue` did: actions queued, and governance outcomes logged by
+    (destination, status, reason)."""
 
-    The caller holds the tick lease, so no tick runs meanwhile and every tick in
-    ``journey_ticks`` is complete: the cursors move to each journey's last one.
+    queued: int = 0
+    logged: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+
+def enqueue(con: duckdb.DuckDBPyConnection, dispatch_id: str) -> Enqueued:
+    """Take governance's decisions since the cursor, in one transaction: queue the actions
+    released, log the suppressed and the newly deferred, move the cursor.
+
+    The caller holds the tick lease, so no tick runs meanwhile and every decision in
+    ``governed_actions`` is complete.
     """
+    done = Enqueued(queued=_enqueue_ungoverned(con))
+    if not table_exists(con, OUTPUT_SCHEMA, "governed_actions"):
+        return done
+    since = con.execute(f"select max(tick_at) from {GOVERNED_CURSOR}").fetchone()[0]
+    after, params = ("g.tick_at > ?", [since]) if since is not None else ("true", [])
+    columns = ", ".join(f"g.{c}" for c in ACTION_COLUMNS if c != "tick_at")
+    names = ", ".join(name for name, _ in LOG_COLUMNS)
+    logged = (f"{after} and (g.outcome = 'suppressed' "
+              "or (g.outcome = 'deferred' and not g.carried))")
+    with transaction(con):
+        done.queued += con.execute(
+            f"insert into {QUEUE} select {columns}, g.due_tick_at, 0, 'ready', null, false, "
+            f"null, null from {GOVERNED} g where {after} and g.outcome = 'send'",
+            params).fetchone()[0]
+        for destination, status, reason, n in con.execute(
+                f"select destination, outcome, reason, count(*) from {GOVERNED} g "
+                f"where {logged} group by all", params).fetchall():
+            done.logged[(destination, status, reason)] = n
+        # attempt 0: decided by governance at the tick's clock, no request made
+        con.execute(
+            f"insert into {DELIVERY_LOG} ({names}) select g.action_id, 0, g.outcome, "
+            "g.destination, null, null, null, g.tick_at, g.journey_id, g.member_id, g.tile_id, "
+            f"g.action, g.reason, g.deferred_until, ? from {GOVERNED} g where {logged}",
+            [dispatch_id, *params])
+        con.execute(f"delete from {GOVERNED_CURSOR}")
+        con.execute(f"insert into {GOVERNED_CURSOR} select max(tick_at) from {GOVERNED}")
+    return done
+
+
+def _enqueue_ungoverned(con: duckdb.DuckDBPyConnection) -> int:
+    """Queue the due actions of ticks without governance (no ``_governance.yml``, or
+    before it was added), by a per-journey cursor; moves the cursors."""
     if not (table_exists(con, OUTPUT_SCHEMA, "due_actions")
             and table_exists(con, OUTPUT_SCHEMA, "journey_ticks")):
         return 0
@@ -72,12 +129,15 @@ def enqueue(con: duckdb.DuckDBPyConnection) -> int:
     # With every journey under a cursor, the constant floor lets zone maps skip the row
     # groups of old ticks; the join then applies each journey's own cursor.
     floor_filter, params = ("d.tick_at > ?", [floor]) if floor and not uncovered else ("true", [])
+    governed = ""
+    if table_exists(con, OUTPUT_SCHEMA, "governed_actions"):
+        governed = f" and {UNGOVERNED}"
     columns = ", ".join(f"d.{c}" for c in ACTION_COLUMNS)
     with transaction(con):
         added = con.execute(
             f"insert into {QUEUE} select {columns}, 0, 'ready', null, false, null, null "
             f"from {DUE_ACTIONS} d left join {CURSOR} c on c.journey_id = d.journey_id "
-            f"where {floor_filter} and (c.tick_at is null or d.tick_at > c.tick_at)",
+            f"where {floor_filter} and (c.tick_at is null or d.tick_at > c.tick_at){governed}",
             params).fetchone()[0]
         con.execute(f"delete from {CURSOR}")
         con.execute(f"insert into {CURSOR} select journey_id, max(tick_at) from {ticks} "
@@ -123,6 +183,38 @@ def suppress_exited(con: duckdb.DuckDBPyConnection, now: datetime,
         return _finish_from_queue(con, exited, [], Status.SUPPRESSED, "exited",
                                   "the member left the journey early before this action was "
                                   "dispatched (S15b)", now, dispatch_id, "q.attempts + 1")
+
+
+BLOCKED_NOW = (f"(select b.reason from {BLOCKS} b where b.member_id = q.member_id and "
+               f"b.channel in ('any', {CHANNEL}) order by b.block_rank limit 1)")
+"""Why queued action ``q`` may not be sent now (C9: the suppression model, consent), read
+from the governance view, so from the profiles as they are at dispatch; null if it may."""
+
+
+def suppress_blocked(con: duckdb.DuckDBPyConnection, now: datetime,
+                     dispatch_id: str) -> dict[tuple[str, str], int]:
+    """C9 at dispatch: queued actions whose member is now suppressed or has withdrawn
+    consent since the tick are logged ``suppressed`` with that reason and removed from the
+    queue (one transaction); counts by (destination, reason)."""
+    if not table_exists(con, INTERNAL_SCHEMA, "governance_blocks"):
+        return {}
+    waiting = "q.state in ('ready', 'waiting')"
+    with transaction(con):
+        con.execute("create or replace temp table blocked_now as select q.action_id, "
+                    f"{BLOCKED_NOW} as reason from {QUEUE} q where {waiting}")
+        counts = {(d, r): n for d, r, n in con.execute(
+            f"select q.destination, b.reason, count(*) from {QUEUE} q join blocked_now b "
+            "using (action_id) where b.reason is not null group by all").fetchall()}
+        names = ", ".join(name for name, _ in LOG_COLUMNS)
+        con.execute(
+            f"insert into {DELIVERY_LOG} ({names}) select q.action_id, q.attempts + 1, "
+            "'suppressed', q.destination, null, null, null, ?, q.journey_id, q.member_id, "
+            f"q.tile_id, q.action, b.reason, null, ? from {QUEUE} q join blocked_now b "
+            "using (action_id) where b.reason is not null", [now, dispatch_id])
+        con.execute(f"delete from {QUEUE} where action_id in (select action_id from "
+                    "blocked_now where reason is not null)")
+        con.execute("drop table blocked_now")
+    return counts
 
 
 def recover(con: duckdb.DuckDBPyConnection, delivery: Mapping[str, str],
@@ -233,36 +325,60 @@ def fail_unconfigured(con: duckdb.DuckDBPyConnection, configured: Sequence[str],
 def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
             batch: int) -> Any:
     """What a dispatch would send, read-only (a dry run): queued actions not in a final
-    state plus the due actions past the cursors, each with ``exited`` (its entry left early:
-    S15b would suppress it). Yields lists of rows shaped like :func:`claim`'s."""
-    have_queue = table_exists(con, *QUEUE.split("."))
-    have_due = (table_exists(con, OUTPUT_SCHEMA, "due_actions")
-                and table_exists(con, OUTPUT_SCHEMA, "journey_ticks"))
+    state plus the actions governance released since the cursor (and due actions of ticks
+    before governance), each with ``exited`` (its entry left early: S15b would suppress it)
+    and ``blocked`` (why C9 would suppress it now, or null). Yields lists of rows shaped
+    like :func:`claim`'s."""
     parts = []
     columns = ", ".join(ACTION_COLUMNS)
-    if have_queue:
+    if table_exists(con, *QUEUE.split(".")):
         parts.append(f"select {columns}, attempts + 1 as attempts, solo from {QUEUE} "
                      "where state in ('ready', 'waiting')")
-    if have_due:
-        cursor = (f"left join {CURSOR} c on c.journey_id = d.journey_id" if have_queue else
+    have_cursor = table_exists(con, *CURSOR.split("."))
+    governed = table_exists(con, OUTPUT_SCHEMA, "governed_actions")
+    if table_exists(con, OUTPUT_SCHEMA, "due_actions") \
+            and table_exists(con, OUTPUT_SCHEMA, "journey_ticks"):
+        cursor = (f"left join {CURSOR} c on c.journey_id = d.journey_id" if have_cursor else
                   "left join (select null::varchar as journey_id, null::timestamp as tick_at) "
                   "c on false")
+        before = f" and {UNGOVERNED}" if governed else ""
         parts.append(f"select {', '.join('d.' + c for c in ACTION_COLUMNS)}, "
                      "1 as attempts, false as solo "
-                     f"from {DUE_ACTIONS} d {cursor} where c.tick_at is null "
-                     "or d.tick_at > c.tick_at")
+                     f"from {DUE_ACTIONS} d {cursor} where (c.tick_at is null "
+                     f"or d.tick_at > c.tick_at){before}")
+    if governed:
+        since = (f"(select max(tick_at) from {GOVERNED_CURSOR})"
+                 if table_exists(con, *GOVERNED_CURSOR.split(".")) else "null")
+        picked = [f"g.{c}" if c != "tick_at" else "g.due_tick_at" for c in ACTION_COLUMNS]
+        parts.append(f"select {', '.join(picked)}, 1 as attempts, false as solo "
+                     f"from {GOVERNED} g where g.outcome = 'send' and "
+                     f"(g.tick_at > {since} or {since} is null)")
     if not parts:
         return
-    exited = "false"
-    if table_exists(con, OUTPUT_SCHEMA, "journey_state"):
-        exited = EXITED_EARLY
+    exited = EXITED_EARLY if table_exists(con, OUTPUT_SCHEMA, "journey_state") else "false"
+    blocked = (BLOCKED_NOW if table_exists(con, INTERNAL_SCHEMA, "governance_blocks")
+               else "null::varchar")
     extra = "".join(f", p.{c} as recipient__{c}" for c in recipients)
     join = f" left join {PROFILES} p on p.member_id = q.member_id" if recipients else ""
-    cursor_ = con.execute(f"select q.*, {exited} as exited{extra} from "
+    cursor_ = con.execute(f"select q.*, {exited} as exited, {blocked} as blocked{extra} from "
                           f"({' union all '.join(parts)}) q{join} order by q.due_at, q.action_id")
     names = [d[0] for d in cursor_.description]
     while rows := cursor_.fetchmany(batch):
         yield [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def preview_governed(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], int]:
+    """What a dispatch would log for governance (read-only): (destination, status, reason)
+    counts of the decisions since the cursor that are not releases."""
+    if not table_exists(con, OUTPUT_SCHEMA, "governed_actions"):
+        return {}
+    since = (f"(select max(tick_at) from {GOVERNED_CURSOR})"
+             if table_exists(con, *GOVERNED_CURSOR.split(".")) else "null")
+    rows = con.execute(
+        f"select destination, outcome, reason, count(*) from {GOVERNED} g where "
+        f"(g.tick_at > {since} or {since} is null) and (g.outcome = 'suppressed' or "
+        "(g.outcome = 'deferred' and not g.carried)) group by all").fetchall()
+    return {(d, s, r): n for d, s, r, n in rows}
 
 
 def profile_columns(con: duckdb.DuckDBPyConnection) -> set[str]:

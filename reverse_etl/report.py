@@ -10,7 +10,8 @@ from rich.table import Table
 
 from reverse_etl.dispatch import DispatchSummary
 
-ORDER = ("would_send", "sent", "retrying", "unknown", "dead", "failed", "suppressed")
+ORDER = ("would_send", "sent", "retrying", "unknown", "dead", "failed", "deferred",
+         "suppressed")
 
 
 def print_summary(summary: DispatchSummary, console: Console) -> None:
@@ -30,6 +31,9 @@ def print_summary(summary: DispatchSummary, console: Console) -> None:
     if len(summary.by_destination) > 1:
         table.add_row("all", *(str(summary.by_status.get(s, 0)) for s in statuses))
     console.print(table)
+    if summary.reasons:
+        console.print("not sent on purpose: " + ", ".join(
+            f"{n} {status} ({reason})" for (status, reason), n in sorted(summary.reasons.items())))
     if summary.queued:
         console.print(f"{summary.queued} new due action(s) queued")
     if summary.left_queued:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from journeys.compiler.governance_models import governance_models
 from journeys.compiler.journey_models import JourneyCompiler
 from journeys.compiler.plan import ModelPlan, topological
 from journeys.compiler.project_models import output_models, staging_models
+from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec
 
 
@@ -28,9 +30,11 @@ def batchable(specs: dict[str, JourneySpec], profile_columns: frozenset[str]) ->
 
 
 def compile_plans(
-    specs: dict[str, JourneySpec], profile_columns: frozenset[str]
+    specs: dict[str, JourneySpec], profile_columns: frozenset[str],
+    governance: GovernanceSpec | None = None,
 ) -> list[ModelPlan]:
-    """Every model of the project, in build order.
+    """Every model of the project, in build order (``governance``: ``_governance.yml``,
+    C9; without it no governance models).
 
     Example:
         >>> compile_plans({}, frozenset({"member_id"}))[0].name
@@ -40,4 +44,6 @@ def compile_plans(
     for journey_id in sorted(specs):
         plans += JourneyCompiler(specs[journey_id], specs, profile_columns).build()
     plans += output_models(sorted(specs))
+    if governance is not None:
+        plans += governance_models(governance, specs)
     return topological(plans)

@@ -84,6 +84,12 @@ def add_seconds(ts: exp.Expression, seconds: int) -> exp.Expression:
     return exp.Add(this=ts, expression=_interval(str(seconds), "SECOND"))
 
 
+def sub_seconds(ts: exp.Expression, seconds: int) -> exp.Expression:
+    """``ts - interval``, the interval as :func:`add_seconds` writes it."""
+    added = add_seconds(ts, seconds)
+    return exp.Sub(this=added.this, expression=added.expression)
+
+
 def add_days(ts: exp.Expression, days: exp.Expression) -> exp.Expression:
     """``ts + days * interval 1 day`` with ``days`` an integer expression."""
     return exp.Add(this=ts, expression=exp.Mul(this=days, expression=_interval("1", "DAY")))

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import journeys
+from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec
 
 RECORD = Path("dbt_project/target/journeys_compiled.json")
@@ -31,7 +32,7 @@ def _code_digest() -> str:
 
 
 def inputs_key(specs: Mapping[str, JourneySpec], profile_columns: frozenset[str],
-               dialect: str) -> str:
+               dialect: str, governance: GovernanceSpec | None = None) -> str:
     """A hash of everything the generated files depend on."""
     digest = hashlib.sha256()
     digest.update(_code_digest().encode())
@@ -40,6 +41,7 @@ def inputs_key(specs: Mapping[str, JourneySpec], profile_columns: frozenset[str]
     for journey_id in sorted(specs):
         digest.update(journey_id.encode())
         digest.update(specs[journey_id].model_dump_json(by_alias=True).encode())
+    digest.update(governance.model_dump_json().encode() if governance else b"none")
     return digest.hexdigest()
 
 

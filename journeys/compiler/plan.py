@@ -66,6 +66,11 @@ class ModelPlan:
     test_clock: str = ""
     """The clock column of an append-only model: its tests look at the rows of this tick
     only, so their cost does not grow with history."""
+    per_clock: bool = False
+    """Whether a batch of clocks runs this model once per clock, after the others: its
+    result at a clock depends on its own result at the clock before (governance: what it
+    deferred, what it released inside a cap window), which one set-based query over the
+    batch cannot see."""
 
     def dependencies(self) -> tuple[set[str], set[str], set[str]]:
         """(refs, priors, sources) read by the query."""
@@ -73,8 +78,8 @@ class ModelPlan:
         for table in self.query.find_all(exp.Table):
             found = placeholder(table)
             if found:
-                {"ref": refs, "part": refs, "prior": priors,
-                 "source": sources}[found[0]].add(found[1])
+                {"ref": refs, "part": refs, "prior": priors, "source": sources,
+                 "log": set()}[found[0]].add(found[1])
         return refs, priors, sources
 
     def empty_query(self) -> exp.Query:

@@ -5,7 +5,9 @@ The compiler builds trees that do not know where they will run. A table is one o
 - ``ref(name)``: a model of this project, read as it is in this run (a dbt ``ref``);
 - ``prior(name)``: a model's table as the previous tick left it, read without a dbt
   dependency (journeys read their own state and the tick log, which are downstream);
-- ``source(name)``: an input table of the user's warehouse (C3).
+- ``source(name)``: an input table of the user's warehouse (C3);
+- ``log_table(name)``: a table the reverse-ETL step writes (``delivery_log``), read as it
+  stands, or as a typed empty relation before the first dispatch.
 
 :mod:`journeys.compiler.render_dbt` turns placeholders into Jinja; the in-process executor
 (:mod:`journeys.tick.inprocess`) into schema-qualified tables.
@@ -22,6 +24,7 @@ REF_PREFIX = "__ref__"
 PRIOR_PREFIX = "__prior__"
 PART_PREFIX = "__part__"
 SOURCE_PREFIX = "__source__"
+LOG_PREFIX = "__log__"
 RUN_AT_TOKEN = "__JOURNEYS_RUN_AT__"
 
 STAGING_SCHEMA = "journeys_staging"
@@ -65,11 +68,22 @@ def source(name: str, alias: str | None = None) -> exp.Table:
     return _table(SOURCE_PREFIX, name, alias)
 
 
+def log_table(name: str, alias: str | None = None) -> exp.Table:
+    """A table dispatch writes in the output schema (governance reads the delivery log)."""
+    return _table(LOG_PREFIX, name, alias)
+
+
+def log_tables(tree: exp.Expression) -> set[str]:
+    """The names of the ``log_table`` placeholders in a tree."""
+    return {found[1] for t in tree.find_all(exp.Table)
+            if (found := placeholder(t)) and found[0] == "log"}
+
+
 def placeholder(table: exp.Table) -> tuple[str, str] | None:
     """(kind, name) of a placeholder table, None for a CTE or other table."""
     name = table.name
     for kind, prefix in (("ref", REF_PREFIX), ("prior", PRIOR_PREFIX), ("part", PART_PREFIX),
-                         ("source", SOURCE_PREFIX)):
+                         ("source", SOURCE_PREFIX), ("log", LOG_PREFIX)):
         if name.startswith(prefix) and not table.args.get("db"):
             return kind, name[len(prefix):]
     return None

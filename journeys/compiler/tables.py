@@ -6,6 +6,9 @@ read before the first tick, and the dbt YAML (docs and tests).
 
 from __future__ import annotations
 
+from sqlglot import exp
+
+from journeys.compiler import dialect
 from journeys.compiler.plan import ColumnDoc as C
 
 TILE_TYPES = ("entry", "wait", "branch", "split", "action", "update_profile", "webhook",
@@ -128,3 +131,48 @@ JOURNEY_TICKS = (
 
 def names(columns: tuple[C, ...]) -> list[str]:
     return [c.name for c in columns]
+
+
+OUTCOMES = ("send", "deferred", "suppressed")
+GOVERNANCE_REASONS = ("holdout", "suppression_list", "consent", "exited", "quiet_hours",
+                      "frequency_cap")
+
+GOVERNED_ACTIONS = (
+    *DUE_ACTIONS[:-1],
+    C("due_tick_at", "timestamp", "Clock of the tick that emitted the action.", not_null=True),
+    C("channel", "varchar", "email, sms, push or webhook (from action).", not_null=True,
+      accepted_values=("email", "sms", "push", "webhook")),
+    C("outcome", "varchar", "send (dispatch sends it), deferred (quiet hours: decided again "
+      "at every tick until released) or suppressed (never sent).", not_null=True,
+      accepted_values=OUTCOMES),
+    C("reason", "varchar", "Why it is deferred or suppressed (C9).",
+      accepted_values=GOVERNANCE_REASONS),
+    C("deferred_until", "timestamp", "End of the quiet hours it waits for (UTC)."),
+    C("carried", "boolean", "Whether it was deferred at the previous decision (dispatch "
+      "logs a deferral once).", not_null=True),
+    C("tick_at", "timestamp", "Clock of the tick that decided.", not_null=True),
+)
+
+GOVERNANCE_BLOCKS = (
+    C("member_id", "varchar", "A member who may not be contacted now.", not_null=True),
+    C("channel", "varchar", "The channel blocked, or any.", not_null=True),
+    C("reason", "varchar", "suppression_list or consent.", not_null=True,
+      accepted_values=("suppression_list", "consent")),
+    C("block_rank", "integer", "Which reason is recorded when several hold (lowest).",
+      not_null=True),
+)
+
+DELIVERY_LOG_READ = (
+    C("action_id", "varchar"),
+    C("status", "varchar"),
+    C("attempted_at", "timestamp"),
+)
+"""The columns of ``delivery_log`` (written by dispatch) that governance reads."""
+
+
+def empty_log(name: str) -> exp.Query:
+    """A typed empty relation of a log table's read columns (before the first dispatch);
+    the dbt side is the ``journeys_log`` macro."""
+    columns = {"delivery_log": DELIVERY_LOG_READ}[name]
+    return exp.select(*[exp.alias_(dialect.typed_null(c.type), c.name) for c in columns]) \
+        .where(exp.false())

@@ -7,7 +7,9 @@ grows with open entries and a tick's rows, never with history:
 - **rewritten** (a journey's open entries and members, read back by the next tick, and its
   scratch tables of one tick's rows, which the union outputs read): copied at the start of
   the tick and put back;
-- **appended** (the C7 outputs, keyed by journey and clock): the tick's rows deleted.
+- **appended** (the C7 outputs, keyed by journey and clock): the tick's rows deleted;
+- **decided** (governance's decisions, across journeys, keyed by clock): the clock's rows
+  deleted.
 
 A test checks these lists against the compiled plans, so a new model cannot be forgotten.
 """
@@ -28,6 +30,15 @@ APPENDED = (
     (OUTPUT_SCHEMA, "journey_ticks", "tick_at"),
     (INTERNAL_SCHEMA, "journey_ended_entries", "updated_tick_at"),
 )
+
+DECIDED = ((OUTPUT_SCHEMA, "governed_actions", "tick_at"),)
+"""Project-level tables appended at every run clock (:data:`decided_tables`)."""
+
+
+def decided_tables() -> tuple[tuple[str, str], ...]:
+    """(table, clock column) of the project-level tables a run appends to: a rolled-back
+    run's rows are those at its clock, whatever the journey."""
+    return tuple((f"{schema}.{name}", clock) for schema, name, clock in DECIDED)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from journeys.demo.governance_report import governance_counts, governance_table
 from journeys.spec.models import ExitTile, JourneySpec, edges
 
 SCHEMA = "journeys"
@@ -242,4 +243,10 @@ def print_report(
     with duckdb.connect(str(warehouse_path)) as con:
         for table in tile_report(con, specs):
             console.print(table)
+            console.print()
+        only = next(iter(specs)) if len(specs) == 1 else None
+        counts = governance_counts(con, only)
+        if not counts.empty:
+            console.print(governance_table(
+                counts, "Governance: actions not sent on purpose" + (f" ({only})" if only else "")))
             console.print()

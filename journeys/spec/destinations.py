@@ -154,7 +154,7 @@ SUPPORTED_ACTIONS: dict[str, frozenset[str]] = {
 
 DESTINATION_TYPES: tuple[str, ...] = tuple(SUPPORTED_ACTIONS)
 
-_CHANNELS: dict[str, str] = {
+CHANNEL_OF_ACTION: dict[str, str] = {
     "send_email": "email",
     "send_sms": "sms",
     "send_push": "push",
@@ -175,6 +175,6 @@ def channel_of(action: ActionType | str) -> str:
         'sms'
     """
     try:
-        return _CHANNELS[action]
+        return CHANNEL_OF_ACTION[action]
     except KeyError:
         raise ValueError(f"unknown action type '{action}'") from None

@@ -23,7 +23,14 @@ from sqlglot import exp
 
 from journeys.compiler.dialect import incremental_config, keeps_log, read_latest, to_sql, type_sql
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import SOURCE_SCHEMA, is_clock_input, placeholder
+from journeys.compiler.relations import (
+    OUTPUT_SCHEMA,
+    SOURCE_SCHEMA,
+    is_clock_input,
+    log_tables,
+    placeholder,
+)
+from journeys.compiler.tables import empty_log
 from journeys.tick.sessions import CLOCKS, DuckDBSession, Session
 
 INPUT_COLUMNS = {"journey_id": "varchar", "member_id": "varchar", "requested_at": "timestamp"}
@@ -76,13 +83,35 @@ class InProcessEngine:
             return True
         return False
 
+    def external_models(self) -> list[str]:
+        """The user's dbt models the plans read (audiences, the suppression list): the
+        in-process executor cannot run their Jinja, so dbt builds them."""
+        return sorted({name for plan in self.plans for name in plan.dependencies()[0]
+                       if name not in self.by_name})
+
+    def missing_external(self) -> list[str]:
+        """External models absent, or present but unreadable: dbt-duckdb's views name the
+        database file, so a copied or renamed warehouse holds views that no longer work."""
+        missing = []
+        for name in self.external_models():
+            schema = self.session.find_schema(name)
+            try:
+                if schema is not None:
+                    self.session.query(f"select * from {schema}.{name} limit 0")
+                    continue
+            except Exception:  # noqa: BLE001 - any engine's error: it is unreadable
+                pass
+            missing.append(name)
+        return missing
+
     def _external(self, name: str) -> exp.Table:
         """A ref to a model this compiler did not generate (a user's audience model)."""
         schema = self.session.find_schema(name)
         if schema is None:
             raise LookupError(
-                f"audience model '{name}' is not in the warehouse: build it once with dbt "
-                "(`journeys run` does) before simulating in-process")
+                f"dbt model '{name}' is not in the warehouse: build it once with dbt "
+                f"(`journeys run` does, or `dbt run --select +{name}`) before simulating "
+                "in-process")
         return exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(schema))
 
     def render(self, plan: ModelPlan) -> str:
@@ -94,7 +123,8 @@ class InProcessEngine:
         """
         priors = tuple(sorted(self._exists(self.by_name[n].schema, n)
                               for n in plan.dependencies()[1] if n in self.by_name))
-        key = (plan.name, priors)
+        logs = tuple(self._exists(OUTPUT_SCHEMA, n) for n in sorted(log_tables(plan.query)))
+        key = (plan.name, priors, logs)
         if key not in self._cache:
             self._cache[key] = self._render(plan)
         return self._cache[key]
@@ -114,6 +144,11 @@ class InProcessEngine:
             alias = node.args.get("alias")
             if kind == "source":
                 table = exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(SOURCE_SCHEMA))
+            elif kind == "log":
+                if not self._exists(OUTPUT_SCHEMA, name):
+                    return exp.Subquery(this=empty_log(name), alias=alias.copy() if alias
+                                        else exp.TableAlias(this=exp.to_identifier(name)))
+                table = exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(OUTPUT_SCHEMA))
             elif name not in self.by_name:
                 table = self._external(name)
             else:
@@ -178,9 +213,17 @@ class InProcessEngine:
         try:
             self.session.set_clocks(clocks)
             for plan in self.plans:
+                if plan.per_clock and len(clocks) > 1:
+                    continue
                 self._run_plan(plan, per_model)
                 if len(clocks) > 1 and plan.name in self.generations:
                     self._generations(plan.name, *self.generations[plan.name], per_model)
+            if len(clocks) > 1:  # each clock sees what the one before decided
+                for clock in clocks:
+                    self.session.set_clocks([clock])
+                    for plan in self.plans:
+                        if plan.per_clock:
+                            self._run_plan(plan, per_model)
             total = int((time.perf_counter() - started) * 1000)
             if self.dialect != "spark":  # no row updates on parquet: duration_ms stays null
                 self.session.execute(

@@ -20,7 +20,7 @@ from datetime import datetime
 import duckdb
 
 from journeys.compiler.relations import INTERNAL_SCHEMA
-from journeys.compiler.tick_tables import tick_tables
+from journeys.compiler.tick_tables import decided_tables, tick_tables
 from journeys.warehouse import last_ticks, table_exists, transaction
 
 JOURNAL = f"{INTERNAL_SCHEMA}.tick_journal"
@@ -88,5 +88,9 @@ def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
                 if _exists(con, table):
                     con.execute(f"delete from {table} where journey_id = ? and {clock} = ?",
                                 [journey_id, run_at])
+        for run_at in {at for _, at in undone}:
+            for table, clock in decided_tables():
+                if _exists(con, table):
+                    con.execute(f"delete from {table} where {clock} = ?", [run_at])
         con.execute(f"delete from {JOURNAL}")
     return [(journey_id, run_at) for journey_id, run_at in undone]

@@ -83,6 +83,7 @@ def run_tick(settings: Settings, project: CompiledProject, run_at: datetime,
     if engine == "dbt":
         return run_dbt_tick(settings, run_at)
     check_warehouse(settings)
+    build_external_models(settings, project)
     con = duckdb.connect(str(settings.warehouse))
     try:
         return simulate_on(con, project, [run_at])[0]
@@ -169,8 +170,25 @@ def simulate(settings: Settings, project: CompiledProject, clocks: list[datetime
             if progress:
                 progress(report)
         return reports
+    build_external_models(settings, project)
     con = duckdb.connect(str(settings.warehouse))
     try:
         return simulate_on(con, project, clocks, progress, batch)
     finally:
         con.close()
+
+
+def build_external_models(settings: Settings, project: CompiledProject) -> list[str]:
+    """Build with dbt, once, the user's models the plans read that the warehouse lacks
+    (audience and suppression models: views, so built once they follow their inputs)."""
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        missing = InProcessEngine(con, project.plans, project.generations).missing_external()
+    finally:
+        con.close()
+    if missing:
+        prepare_dbt_project(settings)
+        # the in-process engine runs on the DuckDB file, whatever JOURNEYS_DBT_TARGET says
+        run_dbt(settings, "run", None,
+                ("--target", "duckdb", "--select", *[f"+{name}" for name in missing]))
+    return missing

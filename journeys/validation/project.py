@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from journeys.spec.destinations import DestinationConfig
+from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec
 from journeys.validation.catalog import profile_catalog
 from journeys.validation.configuration import check_configuration
 from journeys.validation.destinations_file import DESTINATIONS_FILE, read_destinations
 from journeys.validation.drafts import SpecDraft, load_draft
 from journeys.validation.expressions import check_expressions
+from journeys.validation.governance_file import GOVERNANCE_FILE, read_governance
 from journeys.validation.journey_rules import check_journey_rules, check_sub_journeys
 from journeys.validation.problems import Problem, display_path
 from journeys.validation.structure import check_structure
@@ -34,12 +36,15 @@ class ValidationResult:
         profile_columns: the profile columns the expressions were checked against (empty
             when they could not be found, which is itself a problem).
         problems: every problem found, in file order.
+        governance: ``_governance.yml`` (C9); None without the file (then no governance
+            models are compiled, and dispatch sends every due action).
     """
 
     specs: dict[str, JourneySpec]
     destinations: dict[str, DestinationConfig]
     profile_columns: frozenset[str]
     problems: list[Problem]
+    governance: GovernanceSpec | None = None
 
     @property
     def ok(self) -> bool:
@@ -89,11 +94,15 @@ def validate_project(
     }
     for draft in drafts:
         problems.extend(draft.problems)
+    governance = read_governance(project_root / GOVERNANCE_FILE, journey_ids=known_ids,
+                                 profile_columns=catalog.columns, project_root=project_root)
+    problems.extend(governance.problems)
     return ValidationResult(
         specs=specs,
         destinations=dict(destinations.configs),
         profile_columns=catalog.columns or frozenset(),
         problems=problems,
+        governance=governance.spec,
     )
 
 

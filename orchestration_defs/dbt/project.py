@@ -7,6 +7,7 @@ shows in the UI after a reload, with no manual step.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 from functools import cache
@@ -33,16 +34,25 @@ def _newest_input(dbt_dir: Path) -> float:
 
 
 def prepare(project: DbtProject, settings: Settings) -> dict[str, JourneySpec]:
-    """Compile the specs, then parse the dbt project if anything changed; return the specs."""
-    try:
-        specs = prepare_dbt_project(settings).specs
-    except ProjectError as problem:
-        lines = "\n".join(str(p) for p in problem.result.problems)
-        raise SpecProblems(f"{problem}; fix them and reload the code location:\n{lines}"
-                           ) from None
+    """Compile the specs, then parse the dbt project if anything changed; return the specs.
+
+    Under a lock: two processes loading the code location at once (test workers, the
+    daemon and the UI) would otherwise write the generated files and parse together, and
+    one could read the other's half-written manifest.
+    """
     manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_input(project.project_dir):
-        dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with (manifest.parent / "prepare.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            specs = prepare_dbt_project(settings).specs
+        except ProjectError as problem:
+            lines = "\n".join(str(p) for p in problem.result.problems)
+            raise SpecProblems(f"{problem}; fix them and reload the code location:\n{lines}"
+                               ) from None
+        if not manifest.exists() \
+                or manifest.stat().st_mtime < _newest_input(project.project_dir):
+            dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return specs
 
 

@@ -62,6 +62,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "journey_id", "member_id", "entry_seq", "status", "tile_id", "entered_tile_at",
         "entered_journey_at", "exited_at", "exit_reason", "updated_tick_at",
     ),
+    "governed_actions": (
+        "action_id", "journey_id", "member_id", "entry_seq", "tile_id", "channel",
+        "due_at", "due_tick_at", "outcome", "reason", "deferred_until", "carried", "tick_at",
+    ),
     "profile_updates": (
         "action_id", "journey_id", "member_id", "entry_seq", "tile_id", "column_name", "value",
         "updated_at",
@@ -69,7 +73,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "journey_ticks": ("journey_id", "tick_at", "entered", "advanced", "exited", "actions"),
 }
 
-TABLES = tuple(COLUMNS)
+TABLES = tuple(t for t in COLUMNS if t != "governed_actions")
+"""The journey tables every engine writes; governance's only where it is configured."""
 
 _TIMESTAMP = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.0*)?$")
 

@@ -28,7 +28,8 @@ from journeys.settings import Settings
 from journeys.tick.dbt_runner import run_dbt
 from tests.engines import SOURCE_TABLES, spark_parameters
 
-COMPARED = ("journey_steps", "journey_state", "due_actions", "profile_updates")
+COMPARED = ("journey_steps", "journey_state", "due_actions", "profile_updates",
+            "governed_actions")
 
 
 def _session(warehouse: Path):  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ import duckdb
 
 from journeys.compiler import batchable, compile_generations, compile_plans
 from journeys.compiler.dialect import type_sql
+from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec
 from journeys.spec.yaml_loader import load_yaml
 from journeys.tick.inprocess import INPUT_COLUMNS, InProcessEngine
@@ -121,7 +122,8 @@ class Engine:
     copies the previous one's outputs into memory, so both can still be read."""
 
     def __init__(self, specs: Sequence[JourneySpec], world: World,
-                 con: duckdb.DuckDBPyConnection | None = None) -> None:
+                 con: duckdb.DuckDBPyConnection | None = None,
+                 governance: GovernanceSpec | None = None) -> None:
         global _spark_active
         world = replace(world, profiles=[dict(p) for p in world.profiles])
         self.world = world
@@ -136,7 +138,7 @@ class Engine:
         world.load(self.session)
         by_id = {s.id: s for s in specs}
         columns = frozenset(world.profile_columns())
-        self.plans = compile_plans(by_id, columns)
+        self.plans = compile_plans(by_id, columns, governance)
         self.batchable = batchable(by_id, columns)
         self.engine = InProcessEngine(self.session, self.plans,
                                       compile_generations(by_id, columns))
@@ -214,6 +216,10 @@ class Engine:
     def profile_updates(self) -> list[dict]:
         return self.rows("profile_updates", "journey_id, member_id, entry_seq, tile_id, "
                          "column_name")
+
+    def governed(self) -> list[dict]:
+        """Governance's decisions (C9), in decision order."""
+        return self.rows("governed_actions", "tick_at, journey_id, member_id, tile_id")
 
     def ticks(self) -> list[dict]:
         return self.rows("journey_ticks", "journey_id, tick_at")

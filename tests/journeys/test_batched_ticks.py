@@ -21,7 +21,7 @@ from journeys.demo.synthetic import generate_warehouse
 from journeys.project import compile_project
 from journeys.settings import Settings
 from journeys.spec.models import JourneySpec
-from journeys.tick.runner import batches, simulate_on
+from journeys.tick.runner import batches, build_external_models, simulate_on
 from tests.journeys.compare import (
     TABLES,
     assert_same,
@@ -81,6 +81,8 @@ def test_the_seed_journeys_batched_by_day_equal_hourly_ticks_one_by_one(tmp_path
         generate_warehouse(path, profiles=400, days=30, end=end)
         project = compile_project(Settings(project_root=REPO, warehouse=path))
         assert project.batchable
+        # the demo's suppression model: a dbt view, which the in-process engine reads
+        build_external_models(Settings(project_root=REPO, warehouse=path), project)
         con = duckdb.connect(str(path))
         try:
             reports = simulate_on(con, project, clocks, batch=batch)

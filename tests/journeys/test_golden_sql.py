@@ -23,7 +23,8 @@ from tests.journeys.engine_harness import REPO
 
 GOLDEN = REPO / "tests" / "journeys" / "golden_sql"
 COMPILED_ONLY = ("snowflake", "bigquery")
-_JINJA_TABLE = re.compile(r"\{\{\s*(ref|source|journeys_prior|journeys_part)\(([^)]*)\)\s*\}\}")
+_JINJA_TABLE = re.compile(
+    r"\{\{\s*(ref|source|journeys_prior|journeys_part|journeys_log)\(([^)]*)\)\s*\}\}")
 _CONFIG = re.compile(r"^\{\{ config\(.*\) \}\}$", re.MULTILINE)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from journeys.compiler import compile_plans
 from journeys.compiler.project_models import output_models
-from journeys.compiler.tick_tables import tick_tables
+from journeys.compiler.tick_tables import decided_tables, tick_tables
 from journeys.validation import validate_project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,6 +19,14 @@ def test_every_table_a_journey_tick_writes_is_restored_by_a_rollback() -> None:
         written = {f"{p.schema}.{p.name}" for p in plans
                    if p.group == journey_id and p.materialized != "view"}
         assert written == set(tick_tables(journey_id).rewritten), journey_id
+
+
+def test_every_project_level_decision_table_is_cleaned_by_its_clock() -> None:
+    result = validate_project(None, project_root=REPO, warehouse=None)
+    decided = {(f"{p.schema}.{p.name}", p.unique_key[0]) for p in compile_plans(
+        result.specs, result.profile_columns, result.governance)
+        if p.group == "governance" and p.materialized == "incremental"}
+    assert decided == set(decided_tables())
 
 
 def test_every_appended_output_is_cleaned_by_its_clock_key() -> None:
