@@ -109,6 +109,14 @@ def tick_at_scale(ws: Workspace) -> Result:
     result.facts += _facts(profiles, events, open_entries, warm.warmup_s, first.total_ms,
                            compile_s, imports, inprocess, dbt, dbt_times)
     per_model = median_by_key(t.per_model_ms for t in ticks)
+    governance = {name: ms for name, ms in per_model.items()
+                  if name in ("governed_actions", "governance_blocks")}
+    if governance:
+        share = sum(governance.values())
+        result.facts.append((
+            "governance's models in the in-process tick (median)",
+            ", ".join(f"`{name}` {fmt(ms / 1000, 's')}" for name, ms in sorted(
+                governance.items())) + f": {share / (tick_s * 1000):.1%} of the tick"))
     dbt_nodes = median_by_key(t.nodes for t in dbt_times)
     result.dominated = {
         f"in-process tick, per model (median of {len(ticks)})":
