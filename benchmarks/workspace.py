@@ -187,16 +187,25 @@ class Workspace:
 
     def compile(self, warehouse: Path):
         """The compiled project, as the CLI compiles it, with the user's dbt models it reads
-        (the suppression list) built in ``warehouse`` as `journeys simulate` builds them."""
+        (the suppression list) built in ``warehouse`` as `journeys simulate` builds them,
+        by dbt in a process of its own (dbt-duckdb keeps the file open in its process)."""
         from journeys.project import compile_project
         from journeys.settings import Settings
-        from journeys.tick.runner import build_external_models
+        from journeys.tick.inprocess import InProcessEngine
 
-        settings = Settings(project_root=self.project_root(), warehouse=warehouse)
-        project = compile_project(settings)
-        built = build_external_models(settings, project)
-        if built:
-            self.log(f"built {', '.join(built)} with dbt in {warehouse.name}")
+        project = compile_project(Settings(project_root=self.project_root(),
+                                           warehouse=warehouse))
+        con = duckdb.connect(str(warehouse))
+        try:
+            missing = InProcessEngine(con, project.plans).missing_external()
+        finally:
+            con.close()
+        if missing:
+            dbt = self.project_root() / "dbt_project"
+            run_measured([str(BIN / "dbt"), "run", "--quiet", "--target", "duckdb",
+                          "--project-dir", str(dbt), "--profiles-dir", str(dbt), "--select",
+                          *[f"+{name}" for name in missing]], self.env(warehouse))
+            self.log(f"built {', '.join(missing)} with dbt in {warehouse.name}")
         return project
 
     def warmed(self, profiles: int, hours: int = 12) -> Warm:
