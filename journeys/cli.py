@@ -249,11 +249,13 @@ def demo(settings, profiles: int, days: int, seed: int) -> None:
     """Build a synthetic warehouse, tick every journey hourly, show the tiles' counts."""
     from journeys.demo.report import print_report
     from journeys.demo.synthetic import generate_warehouse
+    from journeys.warehouse import drop_engine_state
 
     end = datetime(2026, 11, 1)
     console.print(f"generating {profiles:,} profiles and 30 days of events into "
                   f"{settings.warehouse} …")
     counts = generate_warehouse(settings.warehouse, profiles=profiles, days=30, end=end, seed=seed)
+    drop_engine_state(str(settings.warehouse))  # a second demo starts from the same state
     console.print(f"  {counts['profiles']:,} profiles, {counts['events']:,} events")
     project = _compiled(settings)
     clocks = clock_sequence(end - timedelta(days=days), end - timedelta(hours=1), "1h")

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import duckdb
 
-from journeys.compiler.relations import OUTPUT_SCHEMA
+from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA, STAGING_SCHEMA
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
@@ -36,3 +36,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def drop_engine_state(path: str) -> None:
+    """Drop every schema the engine and dispatch write (the inputs in ``main`` stay): what
+    `journeys demo` does before it simulates, so running it twice shows the same demo."""
+    con = duckdb.connect(path)
+    try:
+        for schema in (OUTPUT_SCHEMA, INTERNAL_SCHEMA, STAGING_SCHEMA):
+            con.execute(f"drop schema if exists {schema} cascade")
+    finally:
+        con.close()
