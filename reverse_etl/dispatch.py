@@ -39,6 +39,7 @@ from journeys.settings import Settings, read_secrets
 from journeys.tick import journal
 from journeys.tick.clock import now_clock
 from journeys.validation.destinations_file import DESTINATIONS_FILE
+from journeys.validation.governance_file import GOVERNANCE_FILE
 from reverse_etl import queue
 from reverse_etl.actions import DueAction
 from reverse_etl.delivery_log import Status
@@ -246,6 +247,12 @@ class Dispatcher:
                  + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
 
 
+def is_governed(settings: Settings) -> bool:
+    """Whether the project has ``_governance.yml`` (C9): dispatch then takes governance's
+    decisions; without it, the due actions themselves."""
+    return (settings.project_root / GOVERNANCE_FILE).is_file()
+
+
 def _redacted_log(log: Callable[[str], None], redactor: Redactor) -> Callable[[str], None]:
     return lambda line: log(redactor.clean(line) or "")
 
@@ -324,7 +331,8 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
     if summary.recovered:
         log("settled the intents of a dispatch that stopped half-way: " + ", ".join(
             f"{n} {k}" for k, n in sorted(summary.recovered.items())))
-    enqueued = queue.enqueue(con, summary.dispatch_id)
+    governed = is_governed(settings)
+    enqueued = queue.enqueue(con, summary.dispatch_id, governed)
     summary.queued = enqueued.queued
     for (name, status, reason), n in enqueued.logged.items():
         summary.count(name, status, n)
@@ -332,7 +340,8 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
     for name, n in queue.suppress_exited(con, now, summary.dispatch_id).items():
         summary.count(name, str(Status.SUPPRESSED), n)
         summary.reasons[(str(Status.SUPPRESSED), "exited")] += n
-    for (name, reason), n in queue.suppress_blocked(con, now, summary.dispatch_id).items():
+    blocked = queue.suppress_blocked(con, now, summary.dispatch_id) if governed else {}
+    for (name, reason), n in blocked.items():
         summary.count(name, str(Status.SUPPRESSED), n)
         summary.reasons[(str(Status.SUPPRESSED), reason)] += n
     for name, n in queue.fail_unconfigured(con, sorted(configs), now, summary.dispatch_id,
@@ -361,10 +370,12 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
     destinations, _ = _destinations(con, settings, configs, sorted(configs), shown, True)
     columns = sorted({c for d in destinations.values() if (c := recipient_column(d))})
     with out.open("w", encoding="utf-8") as sink:
-        for (name, status, reason), n in queue.preview_governed(con).items():
+        governed = is_governed(settings)
+        for (name, status, reason), n in (queue.preview_governed(con) if governed
+                                          else {}).items():
             summary.count(name, status, n)
             summary.reasons[(status, reason)] += n
-        for rows in queue.preview(con, columns, round_size):
+        for rows in queue.preview(con, columns, round_size, governed):
             known = [r for r in rows if r["destination"] in destinations
                      and not r["exited"] and not r["blocked"]]
             for row in rows:

@@ -28,7 +28,7 @@ from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
 from journeys.spec.destinations import CHANNEL_OF_ACTION
 from journeys.warehouse import table_exists, transaction
 from reverse_etl.delivery_log import COLUMNS as LOG_COLUMNS
-from reverse_etl.delivery_log import DELIVERY_LOG, Status, ensure_delivery_log
+from reverse_etl.delivery_log import DELIVERY_LOG, FINAL, Status, ensure_delivery_log
 from reverse_etl.rows import insert_rows, rows_parameters, rows_relation
 
 QUEUE = f"{INTERNAL_SCHEMA}.dispatch_queue"
@@ -37,10 +37,12 @@ GOVERNED_CURSOR = f"{INTERNAL_SCHEMA}.governance_cursor"
 DUE_ACTIONS = f"{OUTPUT_SCHEMA}.due_actions"
 GOVERNED = f"{OUTPUT_SCHEMA}.governed_actions"
 BLOCKS = f"{INTERNAL_SCHEMA}.governance_blocks"
-UNGOVERNED = (f"(d.tick_at < (select coalesce(min(due_tick_at), 'infinity'::timestamp) "
-              f"from {GOVERNED}) or d.tick_at > (select max(tick_at) from {GOVERNED}))")
-"""Whether due action ``d`` fell due outside governance: before ``_governance.yml`` was
-added, or after it was removed (then ``governed_actions`` stops growing)."""
+BEFORE_GOVERNANCE = (f"d.tick_at < (select coalesce(min(due_tick_at), 'infinity'::timestamp) "
+                     f"from {GOVERNED})")
+"""Whether due action ``d`` fell due before ``_governance.yml`` was added."""
+AFTER_GOVERNANCE = f"d.tick_at > (select max(due_tick_at) from {GOVERNED})"
+"""Whether due action ``d`` fell due after ``_governance.yml`` was removed (then
+``governed_actions`` stops growing)."""
 CHANNEL = ("case q.action " + " ".join(f"when '{a}' then '{c}'" for a, c in
                                          CHANNEL_OF_ACTION.items()) + " end")
 """The channel of queued action ``q`` (C9), as governance derives it."""
@@ -66,7 +68,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {INTERNAL_SCHEMA}")
     con.execute(f"create table if not exists {QUEUE} ({_QUEUE_DDL})")
     con.execute(f"create table if not exists {CURSOR} (journey_id varchar, tick_at timestamp)")
-    con.execute(f"create table if not exists {GOVERNED_CURSOR} (tick_at timestamp)")
+    con.execute(f"create table if not exists {GOVERNED_CURSOR} (decision_seq bigint)")
     ensure_delivery_log(con)
 
 
@@ -79,18 +81,23 @@ class Enqueued:
     logged: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
-def enqueue(con: duckdb.DuckDBPyConnection, dispatch_id: str) -> Enqueued:
-    """Take governance's decisions since the cursor, in one transaction: queue the actions
-    released, log the suppressed and the newly deferred, move the cursor.
+def enqueue(con: duckdb.DuckDBPyConnection, dispatch_id: str, governed: bool) -> Enqueued:
+    """Take governance's decisions since the cursor (the last run number read), in one
+    transaction: queue the actions released, log the suppressed and the newly deferred,
+    move the cursor. ``governed``: whether ``_governance.yml`` exists; without it, due
+    actions are queued as they are, and what governance still held deferred is released.
 
     The caller holds the tick lease, so no tick runs meanwhile and every decision in
     ``governed_actions`` is complete.
     """
-    done = Enqueued(queued=_enqueue_ungoverned(con))
+    done = Enqueued(queued=_enqueue_ungoverned(con, governed))
     if not table_exists(con, OUTPUT_SCHEMA, "governed_actions"):
         return done
-    since = con.execute(f"select max(tick_at) from {GOVERNED_CURSOR}").fetchone()[0]
-    after, params = ("g.tick_at > ?", [since]) if since is not None else ("true", [])
+    if not governed:
+        done.queued += _release_deferred(con)
+        return done
+    since = con.execute(f"select max(decision_seq) from {GOVERNED_CURSOR}").fetchone()[0]
+    after, params = ("g.decision_seq > ?", [since]) if since is not None else ("true", [])
     columns = ", ".join(f"g.{c}" for c in ACTION_COLUMNS if c != "tick_at")
     names = ", ".join(name for name, _ in LOG_COLUMNS)
     logged = (f"{after} and (g.outcome = 'suppressed' "
@@ -111,11 +118,25 @@ def enqueue(con: duckdb.DuckDBPyConnection, dispatch_id: str) -> Enqueued:
             f"g.action, g.reason, g.deferred_until, ? from {GOVERNED} g where {logged}",
             [dispatch_id, *params])
         con.execute(f"delete from {GOVERNED_CURSOR}")
-        con.execute(f"insert into {GOVERNED_CURSOR} select max(tick_at) from {GOVERNED}")
+        con.execute(f"insert into {GOVERNED_CURSOR} select max(decision_seq) from {GOVERNED}")
     return done
 
 
-def _enqueue_ungoverned(con: duckdb.DuckDBPyConnection) -> int:
+def _release_deferred(con: duckdb.DuckDBPyConnection) -> int:
+    """Governance was removed: the actions it still held deferred (at its last decision)
+    are queued as they are, once (never dropped)."""
+    columns = ", ".join(f"g.{c}" for c in ACTION_COLUMNS if c != "tick_at")
+    with transaction(con):
+        return con.execute(
+            f"insert into {QUEUE} select {columns}, g.due_tick_at, 0, 'ready', null, false, "
+            f"null, null from {GOVERNED} g where g.outcome = 'deferred' and g.tick_at = "
+            f"(select max(tick_at) from {GOVERNED}) and g.action_id not in "
+            f"(select action_id from {QUEUE}) and g.action_id not in (select action_id "
+            f"from {DELIVERY_LOG} where status in ({', '.join(repr(str(x)) for x in FINAL)}))"
+        ).fetchone()[0]
+
+
+def _enqueue_ungoverned(con: duckdb.DuckDBPyConnection, governed: bool) -> int:
     """Queue the due actions of ticks without governance (no ``_governance.yml``, or
     before it was added), by a per-journey cursor; moves the cursors."""
     if not (table_exists(con, OUTPUT_SCHEMA, "due_actions")
@@ -129,15 +150,16 @@ def _enqueue_ungoverned(con: duckdb.DuckDBPyConnection) -> int:
     # With every journey under a cursor, the constant floor lets zone maps skip the row
     # groups of old ticks; the join then applies each journey's own cursor.
     floor_filter, params = ("d.tick_at > ?", [floor]) if floor and not uncovered else ("true", [])
-    governed = ""
+    outside = ""
     if table_exists(con, OUTPUT_SCHEMA, "governed_actions"):
-        governed = f" and {UNGOVERNED}"
+        outside = (f" and {BEFORE_GOVERNANCE}" if governed
+                   else f" and ({BEFORE_GOVERNANCE} or {AFTER_GOVERNANCE})")
     columns = ", ".join(f"d.{c}" for c in ACTION_COLUMNS)
     with transaction(con):
         added = con.execute(
             f"insert into {QUEUE} select {columns}, 0, 'ready', null, false, null, null "
             f"from {DUE_ACTIONS} d left join {CURSOR} c on c.journey_id = d.journey_id "
-            f"where {floor_filter} and (c.tick_at is null or d.tick_at > c.tick_at){governed}",
+            f"where {floor_filter} and (c.tick_at is null or d.tick_at > c.tick_at){outside}",
             params).fetchone()[0]
         con.execute(f"delete from {CURSOR}")
         con.execute(f"insert into {CURSOR} select journey_id, max(tick_at) from {ticks} "
@@ -195,7 +217,8 @@ def suppress_blocked(con: duckdb.DuckDBPyConnection, now: datetime,
                      dispatch_id: str) -> dict[tuple[str, str], int]:
     """C9 at dispatch: queued actions whose member is now suppressed or has withdrawn
     consent since the tick are logged ``suppressed`` with that reason and removed from the
-    queue (one transaction); counts by (destination, reason)."""
+    queue (one transaction); counts by (destination, reason). The caller checks that
+    governance is configured (the view outlives a removed ``_governance.yml``)."""
     if not table_exists(con, INTERNAL_SCHEMA, "governance_blocks"):
         return {}
     waiting = "q.state in ('ready', 'waiting')"
@@ -323,7 +346,7 @@ def fail_unconfigured(con: duckdb.DuckDBPyConnection, configured: Sequence[str],
 
 
 def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
-            batch: int) -> Any:
+            batch: int, governed: bool) -> Any:
     """What a dispatch would send, read-only (a dry run): queued actions not in a final
     state plus the actions governance released since the cursor (and due actions of ticks
     before governance), each with ``exited`` (its entry left early: S15b would suppress it)
@@ -335,28 +358,29 @@ def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
         parts.append(f"select {columns}, attempts + 1 as attempts, solo from {QUEUE} "
                      "where state in ('ready', 'waiting')")
     have_cursor = table_exists(con, *CURSOR.split("."))
-    governed = table_exists(con, OUTPUT_SCHEMA, "governed_actions")
+    decided = table_exists(con, OUTPUT_SCHEMA, "governed_actions")
     if table_exists(con, OUTPUT_SCHEMA, "due_actions") \
             and table_exists(con, OUTPUT_SCHEMA, "journey_ticks"):
         cursor = (f"left join {CURSOR} c on c.journey_id = d.journey_id" if have_cursor else
                   "left join (select null::varchar as journey_id, null::timestamp as tick_at) "
                   "c on false")
-        before = f" and {UNGOVERNED}" if governed else ""
+        before = ("" if not decided else f" and {BEFORE_GOVERNANCE}" if governed
+                  else f" and ({BEFORE_GOVERNANCE} or {AFTER_GOVERNANCE})")
         parts.append(f"select {', '.join('d.' + c for c in ACTION_COLUMNS)}, "
                      "1 as attempts, false as solo "
                      f"from {DUE_ACTIONS} d {cursor} where (c.tick_at is null "
                      f"or d.tick_at > c.tick_at){before}")
-    if governed:
-        since = (f"(select max(tick_at) from {GOVERNED_CURSOR})"
+    if decided and governed:
+        since = (f"(select max(decision_seq) from {GOVERNED_CURSOR})"
                  if table_exists(con, *GOVERNED_CURSOR.split(".")) else "null")
         picked = [f"g.{c}" if c != "tick_at" else "g.due_tick_at" for c in ACTION_COLUMNS]
         parts.append(f"select {', '.join(picked)}, 1 as attempts, false as solo "
                      f"from {GOVERNED} g where g.outcome = 'send' and "
-                     f"(g.tick_at > {since} or {since} is null)")
+                     f"(g.decision_seq > {since} or {since} is null)")
     if not parts:
         return
     exited = EXITED_EARLY if table_exists(con, OUTPUT_SCHEMA, "journey_state") else "false"
-    blocked = (BLOCKED_NOW if table_exists(con, INTERNAL_SCHEMA, "governance_blocks")
+    blocked = (BLOCKED_NOW if governed and table_exists(con, INTERNAL_SCHEMA, "governance_blocks")
                else "null::varchar")
     extra = "".join(f", p.{c} as recipient__{c}" for c in recipients)
     join = f" left join {PROFILES} p on p.member_id = q.member_id" if recipients else ""
@@ -372,11 +396,11 @@ def preview_governed(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str
     counts of the decisions since the cursor that are not releases."""
     if not table_exists(con, OUTPUT_SCHEMA, "governed_actions"):
         return {}
-    since = (f"(select max(tick_at) from {GOVERNED_CURSOR})"
+    since = (f"(select max(decision_seq) from {GOVERNED_CURSOR})"
              if table_exists(con, *GOVERNED_CURSOR.split(".")) else "null")
     rows = con.execute(
         f"select destination, outcome, reason, count(*) from {GOVERNED} g where "
-        f"(g.tick_at > {since} or {since} is null) and (g.outcome = 'suppressed' or "
+        f"(g.decision_seq > {since} or {since} is null) and (g.outcome = 'suppressed' or "
         "(g.outcome = 'deferred' and not g.carried)) group by all").fetchall()
     return {(d, s, r): n for d, s, r, n in rows}
 

@@ -125,12 +125,30 @@ class GovernedActions:
         self.caps = list(spec.frequency_caps)
 
     def query(self) -> exp.Query:
+        """The decisions at the decision clock D: those an earlier run already made at D
+        (several runs share a clock when journeys tick in jobs of their own, as Dagster
+        runs them), and this run's, numbered ``decision_seq`` = one more than any before,
+        which dispatch's cursor follows. D is the run's clock, or the last decision's if
+        that is later: decisions never go back in time."""
         ctes: list[tuple[str, exp.Query]] = [
             ("clocks", exp.select("run_at").from_(_alias(clock_input(), "i"))),
-            ("t", exp.select(exp.alias_(exp.func("max", col("run_at")), "run_at"))
-             .from_("clocks")),
-            ("prev", exp.select(exp.alias_(exp.func("max", col("tick_at")), "at"))
+            ("latest", exp.select(exp.alias_(exp.func("max", col("tick_at")), "at"),
+                                  exp.alias_(exp.func("max", col("decision_seq")), "seq"))
              .from_(prior("governed_actions", "g"))),
+            ("t", exp.select(
+                exp.alias_(exp.Case().when(exp.GT(this=col("at", "l"), expression=exp.func(
+                    "max", col("run_at", "k"))), exp.func("max", col("at", "l"))).else_(
+                    exp.func("max", col("run_at", "k"))), "run_at"),
+                exp.alias_(exp.Add(this=exp.func("coalesce", exp.func("max", col("seq", "l")),
+                                                 lit(0)), expression=lit(1)), "seq"))
+             .from_(_table("clocks", "k")).join(_table("latest", "l"), join_type="cross")
+             .group_by(col("at", "l"))),
+            ("prev", exp.select(exp.alias_(exp.func("max", col("tick_at", "g")), "at"))
+             .from_(prior("governed_actions", "g")).join(_table("t", "t"), join_type="cross")
+             .where(exp.LT(this=col("tick_at", "g"), expression=col("run_at", "t")))),
+            ("done", exp.select(*[col(c, "g") for c in names(GOVERNED_ACTIONS)])
+             .from_(prior("governed_actions", "g")).join(_table("t", "t"), join_type="cross")
+             .where(exp.EQ(this=col("tick_at", "g"), expression=col("run_at", "t")))),
             ("cand", self._candidates()),
             ("blk", self._blocks()),
             ("ended", self._ended()),
@@ -138,8 +156,12 @@ class GovernedActions:
         ]
         if self.caps:
             ctes += [("sends", self._sends()), ("used", self._used())]
+        decided = exp.select(*[c for c in names(GOVERNED_ACTIONS) if c != "decision_seq"],
+                             exp.alias_(col("seq", "t"), "decision_seq")).from_(
+            _alias(_union([self._not_released(), self._released()]), "o")).join(
+            _table("t", "t"), join_type="cross")
         final = exp.select(*names(GOVERNED_ACTIONS)).from_(_alias(_union(
-            [self._not_released(), self._released()]), "o"))
+            [exp.select(*names(GOVERNED_ACTIONS)).from_("done"), decided]), "a"))
         for name, query in ctes:
             final = final.with_(name, as_=query, copy=False)
         return final
@@ -147,28 +169,33 @@ class GovernedActions:
     # --- who is decided -----------------------------------------------------------------
 
     def _candidates(self) -> exp.Query:
-        """Actions due in this run's ticks, and those deferred at the last decision; none
-        when T was already decided (S1: re-running a clock changes nothing)."""
+        """Actions due in this run's ticks that no run decided yet, and those deferred at
+        the decision before D that no run at D decided again (re-running a clock changes
+        nothing: everything is decided)."""
         carried_cols = [*ACTION_COLUMNS, "due_tick_at"]
+        run_clocks = exp.Subquery(this=exp.select("run_at").from_("clocks"))
+        seen = (exp.select(col("action_id", "g")).distinct().from_(prior("governed_actions", "g"))
+                .where(exp.In(this=col("due_tick_at", "g"), query=run_clocks.copy())))
         new = (exp.select(*[col(c, "d") for c in ACTION_COLUMNS],
                           exp.alias_(col("tick_at", "d"), "due_tick_at"),
                           exp.alias_(exp.false(), "carried"))
                .from_(ref("due_actions", "d"))
-               .where(exp.In(this=col("tick_at", "d"),
-                             query=exp.Subquery(this=exp.select("run_at").from_("clocks")))))
+               .join(_alias(seen, "s"), join_type="left", on=exp.EQ(
+                   this=col("action_id", "s"), expression=col("action_id", "d")))
+               .where(exp.and_(exp.In(this=col("tick_at", "d"), query=run_clocks),
+                               exp.Is(this=col("action_id", "s"), expression=exp.Null()))))
         kept = (exp.select(*[col(c, "g") for c in carried_cols],
                            exp.alias_(exp.true(), "carried"))
                 .from_(prior("governed_actions", "g")).join(_table("prev", "l"), join_type="cross")
+                .join(_table("done", "x"), join_type="left", on=exp.EQ(
+                    this=col("action_id", "x"), expression=col("action_id", "g")))
                 .where(exp.and_(exp.EQ(this=col("tick_at", "g"), expression=col("at", "l")),
-                                exp.EQ(this=col("outcome", "g"), expression=lit("deferred")))))
-        later = exp.or_(exp.Is(this=col("at", "l"), expression=exp.Null()),
-                        exp.GT(this=col("run_at", "t"), expression=col("at", "l")))
+                                exp.EQ(this=col("outcome", "g"), expression=lit("deferred")),
+                                exp.Is(this=col("action_id", "x"), expression=exp.Null()))))
         return (exp.select("c.*", exp.alias_(channel_of(col("action", "c")), "channel"),
                            exp.alias_(col("run_at", "t"), "tick_at"))
                 .from_(_alias(_union([new, kept]), "c"))
-                .join(_table("t", "t"), join_type="cross")
-                .join(_table("prev", "l"), join_type="cross")
-                .where(later))
+                .join(_table("t", "t"), join_type="cross"))
 
     def _members(self) -> exp.Expression:
         return exp.Subquery(this=exp.select("member_id").from_("cand"))

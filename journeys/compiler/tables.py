@@ -151,6 +151,9 @@ GOVERNED_ACTIONS = (
     C("carried", "boolean", "Whether it was deferred at the previous decision (dispatch "
       "logs a deferral once).", not_null=True),
     C("tick_at", "timestamp", "Clock of the tick that decided.", not_null=True),
+    C("decision_seq", "bigint", "Which run decided (1, 2, …): several runs may decide at one "
+      "clock when journeys tick in jobs of their own; dispatch reads the new ones.",
+      not_null=True),
 )
 
 GOVERNANCE_BLOCKS = (

@@ -8,8 +8,9 @@ grows with open entries and a tick's rows, never with history:
   scratch tables of one tick's rows, which the union outputs read): copied at the start of
   the tick and put back;
 - **appended** (the C7 outputs, keyed by journey and clock): the tick's rows deleted;
-- **decided** (governance's decisions, across journeys, keyed by clock): the clock's rows
-  deleted.
+- **decided** (governance's decisions, across journeys, numbered by run): the rows of
+  runs after the one the tick started from deleted (another journey's job may have
+  decided at the same clock, and dispatched, before).
 
 A test checks these lists against the compiled plans, so a new model cannot be forgotten.
 """
@@ -31,13 +32,13 @@ APPENDED = (
     (INTERNAL_SCHEMA, "journey_ended_entries", "updated_tick_at"),
 )
 
-DECIDED = ((OUTPUT_SCHEMA, "governed_actions", "tick_at"),)
-"""Project-level tables appended at every run clock (:data:`decided_tables`)."""
+DECIDED = ((OUTPUT_SCHEMA, "governed_actions", "decision_seq"),)
+"""Project-level tables appended by every run, with their run-number column."""
 
 
 def decided_tables() -> tuple[tuple[str, str], ...]:
-    """(table, clock column) of the project-level tables a run appends to: a rolled-back
-    run's rows are those at its clock, whatever the journey."""
+    """(table, run-number column) of the project-level tables a run appends to: a
+    rolled-back run's rows are those numbered after the last one before it began."""
     return tuple((f"{schema}.{name}", clock) for schema, name, clock in DECIDED)
 
 

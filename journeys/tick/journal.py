@@ -24,6 +24,8 @@ from journeys.compiler.tick_tables import decided_tables, tick_tables
 from journeys.warehouse import last_ticks, table_exists, transaction
 
 JOURNAL = f"{INTERNAL_SCHEMA}.tick_journal"
+DECIDED_MARK = f"{INTERNAL_SCHEMA}.tick_journal_decided"
+"""Per project-level table, the last run number before the tick began."""
 SNAPSHOT_SUFFIX = "__before_tick"
 
 
@@ -36,6 +38,7 @@ def _ensure_journal(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {INTERNAL_SCHEMA}")
     con.execute(f"create table if not exists {JOURNAL} "
                 "(journey_id varchar, tick_at timestamp, holder varchar)")
+    con.execute(f"create table if not exists {DECIDED_MARK} (table_name varchar, mark bigint)")
 
 
 def due_journeys(con: duckdb.DuckDBPyConnection, journeys: Iterable[str],
@@ -57,6 +60,11 @@ def begin(con: duckdb.DuckDBPyConnection, run_at: datetime, journeys: list[str],
                 if _exists(con, table):
                     con.execute(f"create table {snapshot} as select * from {table}")
             con.execute(f"insert into {JOURNAL} values (?, ?, ?)", [journey_id, run_at, holder])
+        con.execute(f"delete from {DECIDED_MARK}")
+        for table, column in decided_tables():
+            mark = con.execute(f"select coalesce(max({column}), 0) from {table}").fetchone()[0] \
+                if _exists(con, table) else 0
+            con.execute(f"insert into {DECIDED_MARK} values (?, ?)", [table, mark])
 
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
@@ -67,6 +75,7 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
             for table in tick_tables(journey_id).rewritten:
                 con.execute(f"drop table if exists {table}{SNAPSHOT_SUFFIX}")
         con.execute(f"delete from {JOURNAL}")
+        con.execute(f"delete from {DECIDED_MARK}")
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
@@ -88,9 +97,10 @@ def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
                 if _exists(con, table):
                     con.execute(f"delete from {table} where journey_id = ? and {clock} = ?",
                                 [journey_id, run_at])
-        for run_at in {at for _, at in undone}:
-            for table, clock in decided_tables():
-                if _exists(con, table):
-                    con.execute(f"delete from {table} where {clock} = ?", [run_at])
+        marks = dict(con.execute(f"select table_name, mark from {DECIDED_MARK}").fetchall())
+        for table, column in decided_tables():
+            if table in marks and _exists(con, table):
+                con.execute(f"delete from {table} where {column} > ?", [marks[table]])
         con.execute(f"delete from {JOURNAL}")
+        con.execute(f"delete from {DECIDED_MARK}")
     return [(journey_id, run_at) for journey_id, run_at in undone]

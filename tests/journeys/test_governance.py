@@ -15,6 +15,7 @@ import duckdb
 
 from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec
+from reverse_etl import queue
 from reverse_etl.delivery_log import ensure_delivery_log
 from tests.journeys.engine_harness import Engine, World
 
@@ -292,10 +293,35 @@ def test_an_action_deferred_then_exited_early_is_suppressed_but_completion_is_no
 
 
 def test_re_running_a_clock_already_decided_changes_nothing() -> None:
+    # decided again, the email would count its own release and be capped
     at = D1 + timedelta(hours=10)
     world = World(profiles=[{"member_id": "m1"}], manual_entries=[enter("a", "m1", at)])
-    engine = Engine([journey("a")], world, governance=governance(**QUIET))
+    engine = Engine([journey("a")], world, governance=governance(
+        frequency_caps=[{"channel": "email", "max": 1, "per": "1d"}]))
     engine.tick(at)
     before = engine.governed()
     engine.tick(at)
     assert engine.governed() == before
+    assert [(r["outcome"], r["decision_seq"]) for r in before] == [("send", 1)]
+
+
+def test_journeys_ticking_in_jobs_of_their_own_at_one_clock_are_each_decided_once() -> None:
+    # Dagster runs a job per journey: a's job decides at 10:00 and dispatch reads it; then
+    # b's job ticks at the same clock. b's action is decided too (numbered after a's), and
+    # counts a's release against the cap; dispatch's cursor then finds it.
+    at = D1 + timedelta(hours=10)
+    con = duckdb.connect()
+    world = World(profiles=[{"member_id": "m1"}, {"member_id": "m2"}], manual_entries=[
+        enter("a", "m1", at), enter("b", "m1", at), enter("b", "m2", at)])
+    caps = governance(frequency_caps=[{"channel": "any", "max": 1, "per": "1d"}])
+    Engine([journey("a")], world, con=con, governance=caps).tick(at)
+    queue.ensure_tables(con)
+    first = queue.enqueue(con, "d1", governed=True)
+    job_b = Engine([journey("b")], world, con=con, governance=caps).tick(at)
+    second = queue.enqueue(con, "d2", governed=True)
+    assert [(r["journey_id"], r["member_id"], r["outcome"], r["reason"], r["decision_seq"])
+            for r in job_b.governed()] == [
+        ("a", "m1", "send", None, 1),
+        ("b", "m1", "suppressed", "frequency_cap", 2), ("b", "m2", "send", None, 2)]
+    assert (first.queued, second.queued) == (1, 1)
+    assert second.logged == {("d", "suppressed", "frequency_cap"): 1}

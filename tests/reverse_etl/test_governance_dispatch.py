@@ -10,8 +10,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from journeys.spec.governance import GovernanceSpec
+from journeys.validation.governance_file import GOVERNANCE_FILE
 from reverse_etl.run import run_dispatch
 from tests.journeys.engine_harness import Engine, World
 from tests.journeys.test_governance import enter, journey
@@ -29,7 +31,8 @@ def sendgrid(monkeypatch: pytest.MonkeyPatch):
         yield server
 
 
-def _ticked(tmp_path: Path, server: FakeSendgrid) -> tuple[Path, object]:
+def _ticked(tmp_path: Path, server: FakeSendgrid,
+            quiet: tuple[str, ...] = ("sms",)) -> tuple[Path, object]:
     """Members opted in to email; journey 'mail' emails them at 10:00; the tick releases
     every email; 'night_owl' also gets an SMS at 22:00 (quiet hours)."""
     warehouse = tmp_path / "warehouse.duckdb"
@@ -37,18 +40,20 @@ def _ticked(tmp_path: Path, server: FakeSendgrid) -> tuple[Path, object]:
     world = World(profiles=[{"member_id": m, "email": f"{m}@example.com", "phone": "+15550001",
                              "email_opt_in": True, "sms_opt_in": True} for m in MEMBERS],
                   manual_entries=[*[enter("mail", m, AT) for m in MEMBERS],
-                                  enter("sms", "night_owl", datetime(2026, 3, 2, 22))])
-    governance = GovernanceSpec.model_validate({
-        "consent": {"email": "email_opt_in", "sms": "sms_opt_in"},
-        "suppression": {"model": "do_not_contact"},
-        "quiet_hours": {"channels": ["sms"], "between": "21:00-08:00"}})
-    con.execute("create table main.do_not_contact (member_id varchar)")
-    engine = Engine([journey("mail"), journey("sms", "send_sms")], world, con=con,
-                    governance=governance)
-    engine.tick(AT, datetime(2026, 3, 2, 22))
+                                  enter("sms", "night_owl", datetime(2026, 3, 2, 22)),
+                                  enter("late_mail", "night_owl", datetime(2026, 3, 2, 22))])
     settings = project(tmp_path, {"d": {
         "type": "sendgrid", "api_key": {"env": "SG_KEY"}, "base_url": server.base_url,
         "from": {"email": "hello@example.com"}}}, warehouse)
+    written = {"consent": {"email": "email_opt_in", "sms": "sms_opt_in"},
+               "suppression": {"model": "do_not_contact"},
+               "quiet_hours": {"channels": quiet, "between": "21:00-08:00"}}
+    (tmp_path / GOVERNANCE_FILE).write_text(yaml.safe_dump(written))
+    governance = GovernanceSpec.model_validate(written)
+    con.execute("create table main.do_not_contact (member_id varchar)")
+    engine = Engine([journey("mail"), journey("sms", "send_sms"), journey("late_mail")], world,
+                    con=con, governance=governance)
+    engine.tick(AT, datetime(2026, 3, 2, 22))
     return warehouse, (engine, con, settings)
 
 
@@ -91,4 +96,20 @@ def test_every_governance_outcome_is_one_delivery_log_row(tmp_path: Path,
     for row in rows:
         per_action.setdefault(row["action_id"], []).append(row["status"])
     assert sorted(per_action.values()) == sorted(
-        [["sent"]] * 3 + [["suppressed"]] + [["deferred"]])
+        [["sent"]] * 4 + [["suppressed"]] + [["deferred"]])
+
+
+def test_removing_governance_releases_what_it_held_deferred(tmp_path: Path,
+                                                           sendgrid: FakeSendgrid) -> None:
+    # the 22:00 email of 'late_mail' is held by quiet hours on email; then the project
+    # drops _governance.yml: the next dispatch sends it instead of stranding it
+    warehouse, (engine, con, settings) = _ticked(tmp_path, sendgrid, quiet=("sms", "email"))
+    con.close()
+    run_dispatch(settings)
+    assert "night_owl@example.com" in _sent_to(sendgrid)  # its 10:00 email
+    late = [r for r in log_rows(warehouse) if r["journey_id"] == "late_mail"]
+    assert [(r["status"], r["reason"]) for r in late] == [("deferred", "quiet_hours")]
+    (tmp_path / GOVERNANCE_FILE).unlink()
+    run_dispatch(settings)
+    late = [r for r in log_rows(warehouse) if r["journey_id"] == "late_mail"]
+    assert [r["status"] for r in late] == ["deferred", "sent"]

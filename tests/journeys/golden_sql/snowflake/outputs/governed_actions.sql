@@ -8,14 +8,51 @@ WITH clocks AS (
     SELECT
       CAST('{{ var("run_at") }}' AS TIMESTAMP) AS run_at
   ) AS i
+), latest AS (
+  SELECT
+    MAX(tick_at) AS at,
+    MAX(decision_seq) AS seq
+  FROM {{ journeys_prior('governed_actions') }} AS g
 ), t AS (
   SELECT
-    MAX(run_at) AS run_at
-  FROM clocks
+    CASE WHEN l.at > MAX(k.run_at) THEN MAX(l.at) ELSE MAX(k.run_at) END AS run_at,
+    COALESCE(MAX(l.seq), 0) + 1 AS seq
+  FROM clocks AS k
+  CROSS JOIN latest AS l
+  GROUP BY
+    l.at
 ), prev AS (
   SELECT
-    MAX(tick_at) AS at
+    MAX(g.tick_at) AS at
   FROM {{ journeys_prior('governed_actions') }} AS g
+  CROSS JOIN t AS t
+  WHERE
+    g.tick_at < t.run_at
+), done AS (
+  SELECT
+    g.action_id,
+    g.journey_id,
+    g.member_id,
+    g.entry_seq,
+    g.tile_id,
+    g.tile_type,
+    g.destination,
+    g.action,
+    g.template,
+    g.payload,
+    g.due_at,
+    g.due_tick_at,
+    g.channel,
+    g.outcome,
+    g.reason,
+    g.deferred_until,
+    g.carried,
+    g.tick_at,
+    g.decision_seq
+  FROM {{ journeys_prior('governed_actions') }} AS g
+  CROSS JOIN t AS t
+  WHERE
+    g.tick_at = t.run_at
 ), cand AS (
   SELECT
     c.*,
@@ -46,12 +83,24 @@ WITH clocks AS (
       d.tick_at AS due_tick_at,
       FALSE AS carried
     FROM {{ ref('due_actions') }} AS d
+    LEFT JOIN (
+      SELECT DISTINCT
+        g.action_id
+      FROM {{ journeys_prior('governed_actions') }} AS g
+      WHERE
+        g.due_tick_at IN (
+          SELECT
+            run_at
+          FROM clocks
+        )
+    ) AS s
+      ON s.action_id = d.action_id
     WHERE
       d.tick_at IN (
         SELECT
           run_at
         FROM clocks
-      )
+      ) AND s.action_id IS NULL
     UNION ALL
     SELECT
       g.action_id,
@@ -69,13 +118,12 @@ WITH clocks AS (
       TRUE AS carried
     FROM {{ journeys_prior('governed_actions') }} AS g
     CROSS JOIN prev AS l
+    LEFT JOIN done AS x
+      ON x.action_id = g.action_id
     WHERE
-      g.tick_at = l.at AND g.outcome = 'deferred'
+      g.tick_at = l.at AND g.outcome = 'deferred' AND x.action_id IS NULL
   ) AS c
   CROSS JOIN t AS t
-  CROSS JOIN prev AS l
-  WHERE
-    l.at IS NULL OR t.run_at > l.at
 ), blk AS (
   SELECT
     b.member_id,
@@ -348,7 +396,8 @@ SELECT
   reason,
   deferred_until,
   carried,
-  tick_at
+  tick_at,
+  decision_seq
 FROM (
   SELECT
     action_id,
@@ -363,64 +412,109 @@ FROM (
     payload,
     due_at,
     due_tick_at,
-    carried,
     channel,
+    outcome,
+    reason,
+    deferred_until,
+    carried,
     tick_at,
-    IFF(pre_reason = 'quiet_hours', 'deferred', 'suppressed') AS outcome,
-    pre_reason AS reason,
-    deferred_until
-  FROM dec
-  WHERE
-    NOT pre_reason IS NULL
+    decision_seq
+  FROM done
   UNION ALL
   SELECT
-    a.action_id,
-    a.journey_id,
-    a.member_id,
-    a.entry_seq,
-    a.tile_id,
-    a.tile_type,
-    a.destination,
-    a.action,
-    a.template,
-    a.payload,
-    a.due_at,
-    a.due_tick_at,
-    a.carried,
-    a.channel,
-    a.tick_at,
-    IFF(a.pass_ch AND a.rank_any <= 3 - COALESCE(u.u1, 0), 'send', 'suppressed') AS outcome,
-    IFF(
-      a.pass_ch AND a.rank_any <= 3 - COALESCE(u.u1, 0),
-      CAST(NULL AS VARCHAR),
-      'frequency_cap'
-    ) AS reason,
-    a.deferred_until
+    action_id,
+    journey_id,
+    member_id,
+    entry_seq,
+    tile_id,
+    tile_type,
+    destination,
+    action,
+    template,
+    payload,
+    due_at,
+    due_tick_at,
+    channel,
+    outcome,
+    reason,
+    deferred_until,
+    carried,
+    tick_at,
+    t.seq AS decision_seq
   FROM (
     SELECT
-      *,
-      ROW_NUMBER() OVER (PARTITION BY member_id, pass_ch ORDER BY prio, due_at, action_id) AS rank_any
+      action_id,
+      journey_id,
+      member_id,
+      entry_seq,
+      tile_id,
+      tile_type,
+      destination,
+      action,
+      template,
+      payload,
+      due_at,
+      due_tick_at,
+      carried,
+      channel,
+      tick_at,
+      IFF(pre_reason = 'quiet_hours', 'deferred', 'suppressed') AS outcome,
+      pre_reason AS reason,
+      deferred_until
+    FROM dec
+    WHERE
+      NOT pre_reason IS NULL
+    UNION ALL
+    SELECT
+      a.action_id,
+      a.journey_id,
+      a.member_id,
+      a.entry_seq,
+      a.tile_id,
+      a.tile_type,
+      a.destination,
+      a.action,
+      a.template,
+      a.payload,
+      a.due_at,
+      a.due_tick_at,
+      a.carried,
+      a.channel,
+      a.tick_at,
+      IFF(a.pass_ch AND a.rank_any <= 3 - COALESCE(u.u1, 0), 'send', 'suppressed') AS outcome,
+      IFF(
+        a.pass_ch AND a.rank_any <= 3 - COALESCE(u.u1, 0),
+        CAST(NULL AS VARCHAR),
+        'frequency_cap'
+      ) AS reason,
+      a.deferred_until
     FROM (
       SELECT
-        r.*,
-        CASE r.channel WHEN 'email' THEN 2 - COALESCE(u.u0, 0) END IS NULL
-        OR r.rank_ch <= CASE r.channel WHEN 'email' THEN 2 - COALESCE(u.u0, 0) END AS pass_ch
+        *,
+        ROW_NUMBER() OVER (PARTITION BY member_id, pass_ch ORDER BY prio, due_at, action_id) AS rank_any
       FROM (
         SELECT
-          *,
-          ROW_NUMBER() OVER (PARTITION BY member_id, channel ORDER BY prio, due_at, action_id) AS rank_ch
+          r.*,
+          CASE r.channel WHEN 'email' THEN 2 - COALESCE(u.u0, 0) END IS NULL
+          OR r.rank_ch <= CASE r.channel WHEN 'email' THEN 2 - COALESCE(u.u0, 0) END AS pass_ch
         FROM (
           SELECT
-            *
-          FROM dec
-          WHERE
-            pre_reason IS NULL
-        ) AS k
-      ) AS r
-      LEFT JOIN used AS u
-        ON u.member_id = r.member_id
-    ) AS f
-  ) AS a
-  LEFT JOIN used AS u
-    ON u.member_id = a.member_id
-) AS o
+            *,
+            ROW_NUMBER() OVER (PARTITION BY member_id, channel ORDER BY prio, due_at, action_id) AS rank_ch
+          FROM (
+            SELECT
+              *
+            FROM dec
+            WHERE
+              pre_reason IS NULL
+          ) AS k
+        ) AS r
+        LEFT JOIN used AS u
+          ON u.member_id = r.member_id
+      ) AS f
+    ) AS a
+    LEFT JOIN used AS u
+      ON u.member_id = a.member_id
+  ) AS o
+  CROSS JOIN t AS t
+) AS a
