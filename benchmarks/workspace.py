@@ -111,11 +111,17 @@ def run_measured(argv: list[str], env: dict[str, str]) -> Run:
 
 
 def copy_warehouse(source: Path, target: Path) -> Path:
-    """A fresh copy of a (closed, checkpointed) DuckDB file."""
-    target.unlink(missing_ok=True)
-    Path(f"{target}.wal").unlink(missing_ok=True)
-    shutil.copyfile(source, target)
-    return target
+    """A fresh copy of a (closed, checkpointed) DuckDB file, as ``<target without
+    suffix>/<source's name>``: the copy keeps the source's stem, which dbt-duckdb's views
+    name as their database, so the dbt models built in the source (the suppression list)
+    still read in the copy. Returns the copy's path."""
+    folder = target.with_suffix("")
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / source.name
+    copy.unlink(missing_ok=True)
+    Path(f"{copy}.wal").unlink(missing_ok=True)
+    shutil.copyfile(source, copy)
+    return copy
 
 
 def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -145,7 +151,9 @@ class Workspace:
         return self.workdir / name
 
     def base(self, profiles: int) -> Path:
-        """The synthetic warehouse of ``profiles`` (20 events each over 30 days), pristine."""
+        """The synthetic warehouse of ``profiles`` (20 events each over 30 days), with the
+        user's dbt models the journeys read (the suppression list) built once, as in a
+        deployed project; no tick has run."""
         if profiles not in self._bases:
             from journeys.demo.synthetic import generate_warehouse
 
@@ -156,6 +164,7 @@ class Workspace:
             self.log(f"generated {counts['profiles']:,} profiles, {counts['events']:,} events "
                      f"in {time.perf_counter() - started:.0f} s")
             self._bases[profiles] = path
+            self.compile(path)
         return self._bases[profiles]
 
     def project_root(self) -> Path:
@@ -236,5 +245,5 @@ class Workspace:
 
     def cleanup(self) -> None:
         """Remove the warehouses (gigabytes at 1M profiles)."""
-        for path in self.workdir.glob("*.duckdb*"):
+        for path in self.workdir.rglob("*.duckdb*"):
             path.unlink()
