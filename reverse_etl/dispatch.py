@@ -108,6 +108,11 @@ class DispatchSummary:
     def count(self, destination: str, status: str, n: int = 1) -> None:
         self.by_destination.setdefault(destination, Counter())[status] += n
 
+    def held(self, destination: str, status: str, reason: str, n: int = 1) -> None:
+        """Count actions not sent on purpose, by destination and by (status, reason)."""
+        self.count(destination, status, n)
+        self.reasons[(status, reason)] += n
+
 
 def _due_action(row: Mapping[str, Any], recipient_column: str | None) -> DueAction:
     payload = row["payload"]
@@ -335,15 +340,12 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
     enqueued = queue.enqueue(con, summary.dispatch_id, governed)
     summary.queued = enqueued.queued
     for (name, status, reason), n in enqueued.logged.items():
-        summary.count(name, status, n)
-        summary.reasons[(status, reason)] += n
+        summary.held(name, status, reason, n)
     for name, n in queue.suppress_exited(con, now, summary.dispatch_id).items():
-        summary.count(name, str(Status.SUPPRESSED), n)
-        summary.reasons[(str(Status.SUPPRESSED), "exited")] += n
+        summary.held(name, str(Status.SUPPRESSED), "exited", n)
     blocked = queue.suppress_blocked(con, now, summary.dispatch_id) if governed else {}
     for (name, reason), n in blocked.items():
-        summary.count(name, str(Status.SUPPRESSED), n)
-        summary.reasons[(str(Status.SUPPRESSED), reason)] += n
+        summary.held(name, str(Status.SUPPRESSED), reason, n)
     for name, n in queue.fail_unconfigured(con, sorted(configs), now, summary.dispatch_id,
                                            shown).items():
         summary.count(name, str(Status.FAILED), n)
@@ -373,16 +375,14 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
         governed = is_governed(settings)
         for (name, status, reason), n in (queue.preview_governed(con) if governed
                                           else {}).items():
-            summary.count(name, status, n)
-            summary.reasons[(status, reason)] += n
+            summary.held(name, status, reason, n)
         for rows in queue.preview(con, columns, round_size, governed):
             known = [r for r in rows if r["destination"] in destinations
                      and not r["exited"] and not r["blocked"]]
             for row in rows:
                 if row["exited"] or row["blocked"]:
-                    summary.count(row["destination"], str(Status.SUPPRESSED))
-                    summary.reasons[(str(Status.SUPPRESSED),
-                                     "exited" if row["exited"] else row["blocked"])] += 1
+                    summary.held(row["destination"], str(Status.SUPPRESSED),
+                                 "exited" if row["exited"] else row["blocked"])
                 elif row["destination"] not in destinations:
                     summary.count(row["destination"], str(Status.FAILED))
             prepared = prepare_round(known, destinations)

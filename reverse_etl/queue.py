@@ -9,10 +9,10 @@ at any point leaves either an intent (it may have sent: :func:`recover` applies 
 destination's delivery policy) or a logged outcome, never an action that vanished.
 
 New actions come from governance (``governed_actions``, C9) by a cursor (the last decision
-clock read), so a dispatch reads the ticks since the previous one, not all history: those
-released (``send``) are queued; those suppressed or first deferred are logged. Due actions of
-ticks before governance existed are read from ``due_actions`` by the per-journey cursor they
-had then, so upgrading loses none.
+run read, ``decision_seq``), so a dispatch reads the ticks since the previous one, not all
+history: those released (``send``) are queued; those suppressed or first deferred are logged.
+Due actions of ticks before governance existed are read from ``due_actions`` by the
+per-journey cursor they had then, so upgrading loses none.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ BEFORE_GOVERNANCE = (f"d.tick_at < (select coalesce(min(due_tick_at), 'infinity'
                      f"from {GOVERNED})")
 """Whether due action ``d`` fell due before ``_governance.yml`` was added."""
 AFTER_GOVERNANCE = f"d.tick_at > (select max(due_tick_at) from {GOVERNED})"
+NEWLY_LOGGED = "(g.outcome = 'suppressed' or (g.outcome = 'deferred' and not g.carried))"
+"""Decisions ``g`` that dispatch logs: a suppression, or a deferral the first time."""
 """Whether due action ``d`` fell due after ``_governance.yml`` was removed (then
 ``governed_actions`` stops growing)."""
 CHANNEL = ("case q.action " + " ".join(f"when '{a}' then '{c}'" for a, c in
@@ -96,44 +98,53 @@ def enqueue(con: duckdb.DuckDBPyConnection, dispatch_id: str, governed: bool) ->
     if not governed:
         done.queued += _release_deferred(con)
         return done
-    since = con.execute(f"select max(decision_seq) from {GOVERNED_CURSOR}").fetchone()[0]
-    after, params = ("g.decision_seq > ?", [since]) if since is not None else ("true", [])
-    columns = ", ".join(f"g.{c}" for c in ACTION_COLUMNS if c != "tick_at")
+    after = _after_cursor(con)
     names = ", ".join(name for name, _ in LOG_COLUMNS)
-    logged = (f"{after} and (g.outcome = 'suppressed' "
-              "or (g.outcome = 'deferred' and not g.carried))")
+    logged = f"{after} and {NEWLY_LOGGED}"
     with transaction(con):
-        done.queued += con.execute(
-            f"insert into {QUEUE} select {columns}, g.due_tick_at, 0, 'ready', null, false, "
-            f"null, null from {GOVERNED} g where {after} and g.outcome = 'send'",
-            params).fetchone()[0]
+        done.queued += _queue_governed(con, f"{after} and g.outcome = 'send'")
         for destination, status, reason, n in con.execute(
                 f"select destination, outcome, reason, count(*) from {GOVERNED} g "
-                f"where {logged} group by all", params).fetchall():
+                f"where {logged} group by all").fetchall():
             done.logged[(destination, status, reason)] = n
         # attempt 0: decided by governance at the tick's clock, no request made
         con.execute(
             f"insert into {DELIVERY_LOG} ({names}) select g.action_id, 0, g.outcome, "
             "g.destination, null, null, null, g.tick_at, g.journey_id, g.member_id, g.tile_id, "
             f"g.action, g.reason, g.deferred_until, ? from {GOVERNED} g where {logged}",
-            [dispatch_id, *params])
+            [dispatch_id])
         con.execute(f"delete from {GOVERNED_CURSOR}")
         con.execute(f"insert into {GOVERNED_CURSOR} select max(decision_seq) from {GOVERNED}")
     return done
 
 
+def _after_cursor(con: duckdb.DuckDBPyConnection) -> str:
+    """The decisions ``g`` past dispatch's cursor (the last ``decision_seq`` read), as a
+    condition; read-only, so a dry run can use it before the cursor table exists."""
+    since = None
+    if table_exists(con, *GOVERNED_CURSOR.split(".")):
+        since = con.execute(f"select max(decision_seq) from {GOVERNED_CURSOR}").fetchone()[0]
+    return "true" if since is None else f"g.decision_seq > {int(since)}"
+
+
+def _queue_governed(con: duckdb.DuckDBPyConnection, where: str) -> int:
+    """Queue the decisions ``g`` matching ``where`` as ready actions (the caller's
+    transaction); how many."""
+    columns = ", ".join(f"g.{c}" for c in ACTION_COLUMNS if c != "tick_at")
+    return con.execute(
+        f"insert into {QUEUE} select {columns}, g.due_tick_at, 0, 'ready', null, false, "
+        f"null, null from {GOVERNED} g where {where}").fetchone()[0]
+
+
 def _release_deferred(con: duckdb.DuckDBPyConnection) -> int:
     """Governance was removed: the actions it still held deferred (at its last decision)
     are queued as they are, once (never dropped)."""
-    columns = ", ".join(f"g.{c}" for c in ACTION_COLUMNS if c != "tick_at")
+    final = ", ".join(repr(str(status)) for status in FINAL)
     with transaction(con):
-        return con.execute(
-            f"insert into {QUEUE} select {columns}, g.due_tick_at, 0, 'ready', null, false, "
-            f"null, null from {GOVERNED} g where g.outcome = 'deferred' and g.tick_at = "
-            f"(select max(tick_at) from {GOVERNED}) and g.action_id not in "
-            f"(select action_id from {QUEUE}) and g.action_id not in (select action_id "
-            f"from {DELIVERY_LOG} where status in ({', '.join(repr(str(x)) for x in FINAL)}))"
-        ).fetchone()[0]
+        return _queue_governed(
+            con, f"g.outcome = 'deferred' and g.tick_at = (select max(tick_at) from {GOVERNED}) "
+            f"and g.action_id not in (select action_id from {QUEUE}) and g.action_id not in "
+            f"(select action_id from {DELIVERY_LOG} where status in ({final}))")
 
 
 def _enqueue_ungoverned(con: duckdb.DuckDBPyConnection, governed: bool) -> int:
@@ -371,12 +382,9 @@ def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
                      f"from {DUE_ACTIONS} d {cursor} where (c.tick_at is null "
                      f"or d.tick_at > c.tick_at){before}")
     if decided and governed:
-        since = (f"(select max(decision_seq) from {GOVERNED_CURSOR})"
-                 if table_exists(con, *GOVERNED_CURSOR.split(".")) else "null")
         picked = [f"g.{c}" if c != "tick_at" else "g.due_tick_at" for c in ACTION_COLUMNS]
         parts.append(f"select {', '.join(picked)}, 1 as attempts, false as solo "
-                     f"from {GOVERNED} g where g.outcome = 'send' and "
-                     f"(g.decision_seq > {since} or {since} is null)")
+                     f"from {GOVERNED} g where g.outcome = 'send' and {_after_cursor(con)}")
     if not parts:
         return
     exited = EXITED_EARLY if table_exists(con, OUTPUT_SCHEMA, "journey_state") else "false"
@@ -396,12 +404,9 @@ def preview_governed(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str
     counts of the decisions since the cursor that are not releases."""
     if not table_exists(con, OUTPUT_SCHEMA, "governed_actions"):
         return {}
-    since = (f"(select max(decision_seq) from {GOVERNED_CURSOR})"
-             if table_exists(con, *GOVERNED_CURSOR.split(".")) else "null")
     rows = con.execute(
         f"select destination, outcome, reason, count(*) from {GOVERNED} g where "
-        f"(g.decision_seq > {since} or {since} is null) and (g.outcome = 'suppressed' or "
-        "(g.outcome = 'deferred' and not g.carried)) group by all").fetchall()
+        f"{_after_cursor(con)} and {NEWLY_LOGGED} group by all").fetchall()
     return {(d, s, r): n for d, s, r, n in rows}
 
 
