@@ -38,7 +38,7 @@ from journeys.compiler.relations import (
     ref,
 )
 from journeys.compiler.tables import DUE_ACTIONS, GOVERNANCE_BLOCKS, GOVERNED_ACTIONS, names
-from journeys.compiler.walk import case_on_tile, col, lit
+from journeys.compiler.walk import case_on_tile, col, lit, table, union_all
 from journeys.spec.destinations import CHANNEL_OF_ACTION
 from journeys.spec.durations import duration_seconds
 from journeys.spec.governance import FrequencyCap, GovernanceSpec
@@ -52,18 +52,6 @@ ACTION_COLUMNS = [c for c in names(DUE_ACTIONS) if c != "tick_at"]
 
 def _alias(query: exp.Query, name: str) -> exp.Subquery:
     return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(name)))
-
-
-def _table(name: str, alias: str) -> exp.Table:
-    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(
-        this=exp.to_identifier(alias)))
-
-
-def _union(parts: list[exp.Query]) -> exp.Query:
-    out = parts[0]
-    for more in parts[1:]:
-        out = exp.union(out, more, distinct=False)
-    return out
 
 
 def governance_models(spec: GovernanceSpec, journeys: dict[str, JourneySpec]) -> list[ModelPlan]:
@@ -109,7 +97,7 @@ def blocks_query(spec: GovernanceSpec) -> exp.Query:
         return exp.select(*[exp.alias_(dialect.typed_null(c.type), c.name)
                             for c in GOVERNANCE_BLOCKS]).where(exp.false())
     return exp.select("member_id", "channel", "reason", "block_rank").from_(
-        _alias(_union(parts), "b"))
+        _alias(union_all(parts), "b"))
 
 
 def channel_of(action: exp.Expression) -> exp.Expression:
@@ -141,13 +129,13 @@ class GovernedActions:
                     exp.func("max", col("run_at", "k"))), "run_at"),
                 exp.alias_(exp.Add(this=exp.func("coalesce", exp.func("max", col("seq", "l")),
                                                  lit(0)), expression=lit(1)), "seq"))
-             .from_(_table("clocks", "k")).join(_table("latest", "l"), join_type="cross")
+             .from_(table("clocks", "k")).join(table("latest", "l"), join_type="cross")
              .group_by(col("at", "l"))),
             ("prev", exp.select(exp.alias_(exp.func("max", col("tick_at", "g")), "at"))
-             .from_(prior("governed_actions", "g")).join(_table("t", "t"), join_type="cross")
+             .from_(prior("governed_actions", "g")).join(table("t", "t"), join_type="cross")
              .where(exp.LT(this=col("tick_at", "g"), expression=col("run_at", "t")))),
             ("done", exp.select(*[col(c, "g") for c in names(GOVERNED_ACTIONS)])
-             .from_(prior("governed_actions", "g")).join(_table("t", "t"), join_type="cross")
+             .from_(prior("governed_actions", "g")).join(table("t", "t"), join_type="cross")
              .where(exp.EQ(this=col("tick_at", "g"), expression=col("run_at", "t")))),
             ("cand", self._candidates()),
             ("blk", self._blocks()),
@@ -158,9 +146,9 @@ class GovernedActions:
             ctes += [("sends", self._sends()), ("used", self._used())]
         decided = exp.select(*[c for c in names(GOVERNED_ACTIONS) if c != "decision_seq"],
                              exp.alias_(col("seq", "t"), "decision_seq")).from_(
-            _alias(_union([self._not_released(), self._released()]), "o")).join(
-            _table("t", "t"), join_type="cross")
-        final = exp.select(*names(GOVERNED_ACTIONS)).from_(_alias(_union(
+            _alias(union_all([self._not_released(), self._released()]), "o")).join(
+            table("t", "t"), join_type="cross")
+        final = exp.select(*names(GOVERNED_ACTIONS)).from_(_alias(union_all(
             [exp.select(*names(GOVERNED_ACTIONS)).from_("done"), decided]), "a"))
         for name, query in ctes:
             final = final.with_(name, as_=query, copy=False)
@@ -186,16 +174,16 @@ class GovernedActions:
                                exp.Is(this=col("action_id", "s"), expression=exp.Null()))))
         kept = (exp.select(*[col(c, "g") for c in carried_cols],
                            exp.alias_(exp.true(), "carried"))
-                .from_(prior("governed_actions", "g")).join(_table("prev", "l"), join_type="cross")
-                .join(_table("done", "x"), join_type="left", on=exp.EQ(
+                .from_(prior("governed_actions", "g")).join(table("prev", "l"), join_type="cross")
+                .join(table("done", "x"), join_type="left", on=exp.EQ(
                     this=col("action_id", "x"), expression=col("action_id", "g")))
                 .where(exp.and_(exp.EQ(this=col("tick_at", "g"), expression=col("at", "l")),
                                 exp.EQ(this=col("outcome", "g"), expression=lit("deferred")),
                                 exp.Is(this=col("action_id", "x"), expression=exp.Null()))))
         return (exp.select("c.*", exp.alias_(channel_of(col("action", "c")), "channel"),
                            exp.alias_(col("run_at", "t"), "tick_at"))
-                .from_(_alias(_union([new, kept]), "c"))
-                .join(_table("t", "t"), join_type="cross"))
+                .from_(_alias(union_all([new, kept]), "c"))
+                .join(table("t", "t"), join_type="cross"))
 
     def _members(self) -> exp.Expression:
         return exp.Subquery(this=exp.select("member_id").from_("cand"))
@@ -218,7 +206,7 @@ class GovernedActions:
                 this=exp.select("run_at").from_("t"))))
         return (exp.select(col("journey_id", "e"), col("member_id", "e"), col("entry_seq", "e"))
                 .from_(ref("journey_ended_entries", "e"))
-                .join(_table("prev", "l"), join_type="cross")
+                .join(table("prev", "l"), join_type="cross")
                 .where(exp.and_(exp.NEQ(this=col("exit_reason", "e"), expression=lit("completed")),
                                 since,
                                 exp.In(this=col("member_id", "e"), query=self._members()))))
@@ -246,14 +234,14 @@ class GovernedActions:
         checks = checks.when(exp.Is(this=col("member_id", "x"), expression=exp.Null()).not_(),
                              lit("exited"))
         base = (exp.select(f"{c}.*", exp.alias_(checks, "blocked"))
-                .from_(_table("cand", c))
-                .join(_table("blk", "ba"), join_type="left", on=exp.and_(
+                .from_(table("cand", c))
+                .join(table("blk", "ba"), join_type="left", on=exp.and_(
                     exp.EQ(this=col("member_id", "ba"), expression=col("member_id", c)),
                     exp.EQ(this=col("channel", "ba"), expression=lit("any"))))
-                .join(_table("blk", "bc"), join_type="left", on=exp.and_(
+                .join(table("blk", "bc"), join_type="left", on=exp.and_(
                     exp.EQ(this=col("member_id", "bc"), expression=col("member_id", c)),
                     exp.EQ(this=col("channel", "bc"), expression=col("channel", c))))
-                .join(_table("ended", "x"), join_type="left", on=exp.and_(
+                .join(table("ended", "x"), join_type="left", on=exp.and_(
                     *[exp.EQ(this=col(k, "x"), expression=col(k, c))
                       for k in ("journey_id", "member_id", "entry_seq")])))
         prio = case_on_tile(col("journey_id", "q"), {
@@ -334,14 +322,14 @@ class GovernedActions:
         widest = max(duration_seconds(cap.per) for cap in self.caps)
         undelivered = (exp.select(col("action_id", "l")).distinct()
                        .from_(log_table("delivery_log", "l"))
-                       .join(_table("t", "t"), join_type="cross")
+                       .join(table("t", "t"), join_type="cross")
                        .where(exp.and_(
                            exp.In(this=col("status", "l"),
                                   expressions=[lit(s) for s in NOT_DELIVERED]),
                            exp.GT(this=col("attempted_at", "l"),
                                   expression=self._since(widest)))))
         return (exp.select(col("member_id", "g"), col("channel", "g"), col("tick_at", "g"))
-                .from_(prior("governed_actions", "g")).join(_table("t", "t"), join_type="cross")
+                .from_(prior("governed_actions", "g")).join(table("t", "t"), join_type="cross")
                 .join(_alias(undelivered, "n"), join_type="left", on=exp.EQ(
                     this=col("action_id", "n"), expression=col("action_id", "g")))
                 .where(exp.and_(
@@ -358,7 +346,7 @@ class GovernedActions:
             counts.append(exp.alias_(exp.func("sum", exp.If(this=inside, true=lit(1),
                                                             false=lit(0))), f"u{i}"))
         return (exp.select(col("member_id", "s"), *counts)
-                .from_(_table("sends", "s")).join(_table("t", "t"), join_type="cross")
+                .from_(table("sends", "s")).join(table("t", "t"), join_type="cross")
                 .group_by(col("member_id", "s")))
 
     def _room(self, caps: list[tuple[int, FrequencyCap]]) -> exp.Expression | None:
@@ -397,7 +385,7 @@ class GovernedActions:
         ranked = exp.select("*", exp.alias_(rank_ch, "rank_ch")).from_(_alias(ok, "k"))
         first = (exp.select("r.*", exp.alias_(pass_ch, "pass_ch"))
                  .from_(_alias(ranked, "r"))
-                 .join(_table("used", "u"), join_type="left",
+                 .join(table("used", "u"), join_type="left",
                        on=exp.EQ(this=col("member_id", "u"), expression=col("member_id", "r"))))
         rank_any = exp.Window(this=exp.RowNumber(),
                               partition_by=[col("member_id"), col("pass_ch")], order=order.copy())
@@ -414,5 +402,5 @@ class GovernedActions:
                                "varchar"), false=lit("frequency_cap")), "reason"),
                            col("deferred_until", "a"))
                 .from_(_alias(second, "a"))
-                .join(_table("used", "u"), join_type="left",
+                .join(table("used", "u"), join_type="left",
                       on=exp.EQ(this=col("member_id", "u"), expression=col("member_id", "a"))))

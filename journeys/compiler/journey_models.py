@@ -31,7 +31,9 @@ from journeys.compiler.walk import (
     col,
     later,
     lit,
+    table,
     tick_of,
+    union_all,
 )
 from journeys.spec.durations import duration_seconds
 from journeys.spec.models import (
@@ -41,18 +43,6 @@ from journeys.spec.models import (
     UpdateProfileTile,
     WebhookTile,
 )
-
-
-def _t(name: str, alias: str) -> exp.Table:
-    return exp.Table(this=exp.to_identifier(name),
-                     alias=exp.TableAlias(this=exp.to_identifier(alias)))
-
-
-def _union(parts: list[exp.Query]) -> exp.Query:
-    out = parts[0]
-    for part in parts[1:]:
-        out = exp.union(out, part, distinct=False)
-    return out
 
 
 class JourneyCompiler:
@@ -106,7 +96,7 @@ class JourneyCompiler:
         aud = self.spec.entry.audience
         if aud is None:
             return None
-        clocks = _t("clocks", "k")
+        clocks = table("clocks", "k")
         if aud.model is not None:
             return (exp.select(col("member_id", "a"), col("run_at", "k")).distinct()
                     .from_(ref(aud.model, "a")).join(clocks, join_type="cross"))
@@ -196,7 +186,7 @@ class JourneyCompiler:
                                                          "entered_tile_at")],
                               exp.alias_(col("entered_journey_at", "o"), "adm_at"))
                    .from_(prior(self.name("open"), "o"))
-                   .join(_t("clock", "c"), join_type="cross")
+                   .join(table("clock", "c"), join_type="cross")
                    .where(col("is_due", "c")))
         plan = self._walk(False, entries, "advance_open",
                           "Steps of the entries open after the previous tick (phase 1).")
@@ -237,7 +227,7 @@ class JourneyCompiler:
         if entry.event is not None:
             at = col("occurred_at", "v")
             out.append(pick(col("member_id", "v"), at, 1, "event")
-                       .from_(ref("stg_events", "v")).join(_t("clock", "c"), join_type="cross")
+                       .from_(ref("stg_events", "v")).join(table("clock", "c"), join_type="cross")
                        .where(event_condition(entry.event.name, entry.event.where))
                        .where(window(at, exp.GTE(this=at.copy(),
                                                  expression=col("activated_at", "c")))))
@@ -248,25 +238,27 @@ class JourneyCompiler:
                             exp.GTE(this=tick.copy(), expression=prev.copy()))
             out.append(pick(col("member_id", "s"), col("entered_at", "s"), 2, "sub_journey",
                             tick_of(tick.copy(), after=True))
-                       .from_(exp.Subquery(this=_union([
+                       .from_(exp.Subquery(this=union_all([
                            # steps of earlier runs, and of this run's earlier clocks (a batch)
                            exp.select(*cols).from_(prior("journey_steps")),
                            exp.select(*cols).from_(ref(f"{source_id}__steps"))]),
                            alias=exp.TableAlias(this=exp.to_identifier("s"))))
-                       .join(_t("clock", "c"), join_type="cross")
+                       .join(table("clock", "c"), join_type="cross")
                        .where(exp.EQ(this=col("journey_id", "s"), expression=lit(source_id)))
                        .where(exp.EQ(this=col("tile_id", "s"), expression=lit(tile_id)))
                        .where(exp.LT(this=tick.copy(), expression=run_at.copy()))
                        .where(exp.Paren(this=lower)))
         at = col("requested_at", "q")
         out.append(pick(col("member_id", "q"), at, 3, "manual")
-                   .from_(ref("stg_manual_entries", "q")).join(_t("clock", "c"), join_type="cross")
+                   .from_(ref("stg_manual_entries", "q"))
+                   .join(table("clock", "c"), join_type="cross")
                    .where(exp.EQ(this=col("journey_id", "q"), expression=lit(self.j)))
                    .where(window(at, None)))
         if entry.audience is not None:
             out.append(pick(col("member_id", "a"), col("run_at", "a"), 4, "audience",
                             col("run_at", "a"))
-                       .from_(_t("audience_at", "a")).join(_t("clock", "c"), join_type="cross"))
+                       .from_(table("audience_at", "a"))
+                       .join(table("clock", "c"), join_type="cross"))
         return out
 
     def _eligible(self, last_exit: exp.Expression, never: exp.Expression) -> exp.Expression:
@@ -312,7 +304,7 @@ class JourneyCompiler:
                 alias=exp.TableAlias(this=exp.to_identifier("cand"))))
             .where(is_profile.copy())
             for c in self._candidates()]
-        return query.with_("candidates", as_=_union(candidates))
+        return query.with_("candidates", as_=union_all(candidates))
 
     def admit(self) -> ModelPlan:
         phase1_ended = (exp.select("member_id", exp.alias_(exp.func("max", col("entered_at")),
@@ -331,11 +323,11 @@ class JourneyCompiler:
                        exp.GTE(this=col("cand_at", "k"), expression=col("ended_tick_at", "x")))
         ranked = (
             exp.select()
-            .from_(_t("candidates", "k"))
+            .from_(table("candidates", "k"))
             .join(prior(self.name("members"), "m"),
                   on=exp.EQ(this=col("member_id", "m"), expression=col("member_id", "k")),
                   join_type="left")
-            .join(_t("phase1_ended", "x"),
+            .join(table("phase1_ended", "x"),
                   on=exp.EQ(this=col("member_id", "x"), expression=col("member_id", "k")),
                   join_type="left")
             .where(exp.not_(exp.In(this=col("member_id", "k"),
@@ -366,7 +358,7 @@ class JourneyCompiler:
                            .else_(later(after_admission.copy(), col("tick_at", "s"))),
                            "free_at"))
             .from_(ref(self.name("advance_new"), "s"))
-            .join(_t("latest", "l"), on=exp.and_(
+            .join(table("latest", "l"), on=exp.and_(
                 exp.EQ(this=col("member_id", "l"), expression=col("member_id", "s")),
                 exp.EQ(this=col("seq", "l"), expression=col("entry_seq", "s"))))
             .join(ref(self.name("admit"), "a"), on=exp.and_(
@@ -376,8 +368,8 @@ class JourneyCompiler:
                 this=col("exit_reason", "s"), expression=exp.Null()).not_()))
         )
         ranked = (
-            exp.select().from_(_t("candidates", "k"))
-            .join(_t("ended_in_run", "x"),
+            exp.select().from_(table("candidates", "k"))
+            .join(table("ended_in_run", "x"),
                   on=exp.EQ(this=col("member_id", "x"), expression=col("member_id", "k")))
             .where(exp.GTE(this=col("cand_at", "k"), expression=col("free_at", "x")))
             .where(self._eligible(col("exited_at", "x"), exp.false()))
@@ -390,7 +382,7 @@ class JourneyCompiler:
 
     def _both_phases(self) -> exp.Query:
         cols = list(STEP_TYPES)
-        return _union([exp.select(*cols).from_(ref(self.name("advance_open"))),
+        return union_all([exp.select(*cols).from_(ref(self.name("advance_open"))),
                        exp.select(*cols).from_(ref(self.name("advance_new")))])
 
     def steps(self) -> ModelPlan:
@@ -441,7 +433,7 @@ class JourneyCompiler:
                 exp.alias_(lit(action), "action"), exp.alias_(template, "template"),
                 exp.alias_(payload, "payload"), exp.alias_(col("entered_at", "s"), "due_at"),
                 col("tick_at", "s")))
-        query = _union(parts) if parts else ModelPlan(
+        query = union_all(parts) if parts else ModelPlan(
             "x", "", "", "view", exp.select("1"), tables.DUE_ACTIONS).empty_query()
         return self.plan("actions", query, tables.DUE_ACTIONS, materialized="table",
                          unique_combination=("action_id",),
@@ -462,7 +454,7 @@ class JourneyCompiler:
                     exp.alias_(lit(column), "column_name"), exp.alias_(value, "value"),
                     exp.alias_(col("entered_at", "s"), "updated_at"), col("tick_at", "s")))
         empty = ModelPlan("x", "", "", "view", exp.select("1"), tables.PROFILE_UPDATES)
-        query = _union(parts) if parts else empty.empty_query()
+        query = union_all(parts) if parts else empty.empty_query()
         return self.plan("profile_updates", query, tables.PROFILE_UPDATES, materialized="table",
                          unique_combination=("action_id", "column_name"),
                          tested_in="profile_updates",
@@ -513,7 +505,7 @@ class JourneyCompiler:
                          description="Open entries after this tick: one per member at most.")
 
     def members(self) -> ModelPlan:
-        touched = _union([
+        touched = union_all([
             exp.select("member_id", "entry_seq", "exited_at",
                        exp.alias_(col("updated_tick_at"), "tick_at"))
             .from_(ref(self.name("ended"))),
@@ -558,7 +550,7 @@ class JourneyCompiler:
                             exp.alias_(count("ended", tick="updated_tick_at"), "exited"),
                             exp.alias_(count("actions"), "actions"),
                             exp.alias_(dialect.typed_null("bigint"), "duration_ms"))
-                 .from_(_t("clocks", "k"))
+                 .from_(table("clocks", "k"))
                  .with_("clocks", as_=self.clocks()))
         return self.plan("tick", query, tables.JOURNEY_TICKS, materialized="view",
                          tested_in="journey_ticks",

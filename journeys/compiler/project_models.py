@@ -20,7 +20,7 @@ from journeys.compiler.relations import (
     ref,
     source,
 )
-from journeys.compiler.walk import col, lit
+from journeys.compiler.walk import col, lit, union_all
 
 STAGING_FOLDER = "staging"
 OUTPUT_FOLDER = "outputs"
@@ -77,11 +77,8 @@ def _union_of(journey_ids: list[str], suffix: str, columns: tuple[ColumnDoc, ...
     parts = [exp.select(*names).from_(part(f"{jid}__{suffix}")) for jid in journey_ids]
     if not parts:
         return ModelPlan("x", "", "", "view", exp.select("1"), columns).empty_query()
-    out = parts[0]
-    for more in parts[1:]:
-        out = exp.union(out, more, distinct=False)
     return exp.select(*names).from_(exp.Subquery(
-        this=out, alias=exp.TableAlias(this=exp.to_identifier("u"))))
+        this=union_all(parts), alias=exp.TableAlias(this=exp.to_identifier("u"))))
 
 
 def _output(name: str, query: exp.Query, columns: tuple[ColumnDoc, ...], description: str, *,
@@ -104,9 +101,8 @@ def output_models(journey_ids: list[str]) -> list[ModelPlan]:
                    "entered_journey_at", exp.alias_(dialect.typed_null("timestamp"), "exited_at"),
                    exp.alias_(dialect.typed_null("varchar"), "exit_reason"), "updated_tick_at")
         .from_(part(f"{jid}__open")) for jid in journey_ids]
-    state: exp.Query = exp.select(*state_cols).from_(ref("journey_ended_entries"))
-    for more in open_parts:
-        state = exp.union(state, more, distinct=False)
+    state = union_all([exp.select(*state_cols).from_(ref("journey_ended_entries")),
+                       *open_parts])
     return [
         _output("journey_steps", _union_of(journey_ids, "steps", tables.JOURNEY_STEPS),
                 tables.JOURNEY_STEPS, "One row per step (append-only).",

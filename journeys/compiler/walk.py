@@ -57,6 +57,20 @@ def lit(value: str | int) -> exp.Expression:
     return exp.Literal.string(value) if isinstance(value, str) else exp.Literal.number(value)
 
 
+def table(name: str, alias: str) -> exp.Table:
+    """``name AS alias``: a CTE (or other plain relation) read under an alias."""
+    return exp.Table(this=exp.to_identifier(name),
+                     alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def union_all(parts: list[exp.Query]) -> exp.Query:
+    """``parts[0] UNION ALL parts[1] …`` (at least one part)."""
+    out = parts[0]
+    for part in parts[1:]:
+        out = exp.union(out, part, distinct=False)
+    return out
+
+
 def clocks_cte(clock_model: str) -> exp.Query:
     """The due clocks of a run (one under dbt, a batch in-process), for :func:`tick_of`."""
     return (exp.select("run_at").from_(ref(clock_model))
@@ -262,11 +276,8 @@ class WalkBuilder:
         ``v.after < anchor <= v.occurred_at``, so the walk joins on comparisons alone,
         which every engine runs as a hash join, and needs no GROUP BY over the rows it
         carries (that would cost a pass over every open entry at every move)."""
-        tiles: exp.Query | None = None
-        for tile_id in self.ev_tiles:
-            row = exp.select(exp.alias_(lit(tile_id), "tile_id"))
-            tiles = row if tiles is None else exp.union(tiles, row, distinct=False)
-        assert tiles is not None
+        tiles = union_all([exp.select(exp.alias_(lit(tile_id), "tile_id"))
+                           for tile_id in self.ev_tiles])
         matches = case_on_tile(col("tile_id", "t"), {
             tile_id: col(f"m_{tile_id}", "v") for tile_id in self.ev_tiles})
         times = (
@@ -467,10 +478,7 @@ class WalkBuilder:
             ctes.append(("ev", self._events_cte()))
         if self.ev_tiles:
             ctes.append(("evt", self._tile_events_cte()))
-        criteria = self._criteria()
-        union = criteria[0]
-        for piece in criteria[1:]:
-            union = exp.union(union, piece, distinct=False)
+        union = union_all(self._criteria())
         ranked = exp.select("*", exp.alias_(exp.Window(
             this=exp.RowNumber(), partition_by=[col("member_id"), col("entry_seq")],
             order=exp.Order(expressions=[exp.Ordered(this=col("at")),
