@@ -31,6 +31,7 @@ from journeys.tick.runner import (
 )
 
 console = Console()
+PICTURES = "journey_pictures"
 ENGINES = click.Choice(["dbt", "inprocess"])
 
 
@@ -224,20 +225,70 @@ def dispatch_cmd(settings, dry_run: bool, out: Path | None, wait: float) -> None
     print_summary(summary, console)
 
 
+def _selected(settings, journey_id: str | None) -> dict:
+    """The journeys of the project, or the one named (a clear error for a wrong id)."""
+    specs = _compiled(settings).validation.specs
+    if journey_id is None:
+        return specs
+    if journey_id not in specs:
+        _fail(f"no journey '{journey_id}' (journeys: {', '.join(sorted(specs))})")
+    return {journey_id: specs[journey_id]}
+
+
+def _need_warehouse(settings) -> None:
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}: run `journeys demo` (or a tick) first, "
+              "or set JOURNEYS_WAREHOUSE")
+
+
 @main.command()
 @click.argument("journey_id", required=False)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the numbers as JSON (a list, one object per journey) for scripts.")
 @click.pass_obj
-def status(settings, journey_id: str | None) -> None:
-    """Per-tile counts of every journey (or one)."""
-    from journeys.demo.report import print_report
+def status(settings, journey_id: str | None, as_json: bool) -> None:
+    """Tile and journey metrics of every journey (or one), with the A/B readout."""
+    from journeys.demo.report import print_report, status_json
 
-    project = _compiled(settings)
-    specs = project.validation.specs
-    if journey_id is not None:
-        if journey_id not in specs:
-            _fail(f"no journey '{journey_id}' (journeys: {', '.join(sorted(specs))})")
-        specs = {journey_id: specs[journey_id]}
+    specs = _selected(settings, journey_id)
+    _need_warehouse(settings)
+    if as_json:
+        click.echo(status_json(settings.warehouse, specs))
+        return
     print_report(settings.warehouse, specs, console=console)
+
+
+@main.command()
+@click.argument("journey_id")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the picture (default: journey_pictures/ at the project root).")
+@click.pass_obj
+def render(settings, journey_id: str, out: Path | None) -> None:
+    """Draw a journey with its live counts: <out>/<ID>.svg and an HTML page embedding it."""
+    specs = _selected(settings, journey_id)
+    svg, html = _write_pictures(settings, specs, out)[0]
+    console.print(f"{journey_id}: {svg} and {html}")
+
+
+def _write_pictures(settings, specs: dict, out: Path | None) -> list[tuple[Path, Path]]:
+    """One picture per journey, with the warehouse's numbers when it has any."""
+    import duckdb
+
+    from journeys.metrics.readout import read_readout
+    from journeys.render import write_picture
+
+    out = out or settings.project_root / PICTURES
+    written = []
+    con = duckdb.connect(str(settings.warehouse)) \
+        if settings.warehouse.exists() else None
+    try:
+        for journey_id in sorted(specs):
+            readout = read_readout(con, specs[journey_id]) if con is not None else None
+            written.append(write_picture(specs[journey_id], readout, out))
+    finally:
+        if con is not None:
+            con.close()
+    return written
 
 
 @main.command()
@@ -266,8 +317,11 @@ def demo(settings, profiles: int, days: int, seed: int) -> None:
         _print_tick(run_tick(settings, project, end, engine="dbt"))
     except DbtTickError as failure:
         _fail(str(failure))
-    print_report(settings.warehouse, project.validation.specs, console=console)
     _demo_dispatch(settings)
+    print_report(settings.warehouse, project.validation.specs, console=console)
+    pictures = _write_pictures(settings, project.validation.specs, None)
+    console.print(f"one picture per journey, with these numbers: {pictures[0][1].parent}/"
+                  "<journey>.html (`journeys render ID` draws one again)")
 
 
 def _demo_dispatch(settings) -> None:

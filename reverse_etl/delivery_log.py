@@ -18,6 +18,7 @@ from enum import StrEnum
 import duckdb
 
 from journeys.compiler.relations import OUTPUT_SCHEMA
+from journeys.compiler.tables import DELIVERY_LOG_COLUMNS
 
 DELIVERY_LOG = f"{OUTPUT_SCHEMA}.delivery_log"
 
@@ -34,24 +35,8 @@ class Status(StrEnum):
 
 FINAL = frozenset({Status.SENT, Status.FAILED, Status.DEAD, Status.UNKNOWN, Status.SUPPRESSED})
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("action_id", "varchar"),
-    ("attempt", "integer"),
-    ("status", "varchar"),
-    ("destination", "varchar"),
-    ("http_status", "integer"),
-    ("provider_message_id", "varchar"),
-    ("error", "varchar"),
-    ("attempted_at", "timestamp"),
-    ("journey_id", "varchar"),
-    ("member_id", "varchar"),
-    ("tile_id", "varchar"),
-    ("action", "varchar"),
-    ("reason", "varchar"),
-    ("next_attempt_at", "timestamp"),
-    ("dispatch_id", "varchar"),
-)
-"""The contract's columns first, then who and what the action was, and why (C9 reasons)."""
+COLUMNS = DELIVERY_LOG_COLUMNS
+
 
 
 def ensure_delivery_log(con: duckdb.DuckDBPyConnection) -> None:

@@ -118,6 +118,8 @@ def tick_at_scale(ws: Workspace) -> Result:
             ", ".join(f"`{name}` {fmt(ms / 1000, 's')}" for name, ms in sorted(
                 governance.items())) + f": {share / (tick_s * 1000):.1%} of the tick"))
     dbt_nodes = median_by_key(t.nodes for t in dbt_times)
+    result.facts += _metrics_facts(per_model, tick_s, dbt_nodes, median(
+        t.elapsed_s for t in dbt_times))
     result.dominated = {
         f"in-process tick, per model (median of {len(ticks)})":
             [(name, ms / 1000) for name, ms in top(per_model)],
@@ -125,6 +127,28 @@ def tick_at_scale(ws: Workspace) -> Result:
     }
     result.commands = [inprocess[0].command, dbt[0].command]
     return result
+
+
+METRICS = ("journey_step_counts", "journey_entry_counts", "journey_conversions",
+           "journey_tile_stats", "journey_metrics", "journey_split_readout")
+
+
+def _is_metrics(name: str) -> bool:
+    return name.endswith("__conversions") or any(m in name for m in METRICS)
+
+
+def _metrics_facts(per_model: dict[str, float], tick_s: float, dbt_nodes: dict[str, float],
+                   dbt_elapsed_s: float) -> list[tuple[str, str]]:
+    """What the metrics models (issue 8) add to a tick: their models in-process, and their
+    models and dbt tests (the views' tests read them whole) under dbt."""
+    inprocess = sum(ms for name, ms in per_model.items() if _is_metrics(name))
+    under_dbt = sum(s for name, s in dbt_nodes.items() if _is_metrics(name))
+    return [
+        ("metrics models in the in-process tick (median; counts, conversions, views)",
+         f"{fmt(inprocess / 1000, 's')}: {inprocess / (tick_s * 1000):.1%} of the tick"),
+        ("metrics models and their dbt tests in `journeys run` (median)",
+         f"{fmt(under_dbt, 's')}: {under_dbt / dbt_elapsed_s:.1%} of dbt's elapsed time"),
+    ]
 
 
 def _facts(profiles: int, events: int, open_entries: int, warmup: list[float], first_ms: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from journeys.compiler.governance_models import governance_models
 from journeys.compiler.journey_models import JourneyCompiler
+from journeys.compiler.metrics_models import metrics_models
 from journeys.compiler.plan import ModelPlan, topological
 from journeys.compiler.project_models import output_models, staging_models
 from journeys.spec.governance import GovernanceSpec
@@ -46,4 +47,5 @@ def compile_plans(
     plans += output_models(sorted(specs))
     if governance is not None:
         plans += governance_models(governance, specs)
+    plans += metrics_models(specs, governance)
     return topological(plans)

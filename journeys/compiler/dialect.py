@@ -132,6 +132,12 @@ def json_object(pairs: list[tuple[str, exp.Expression]]) -> exp.Expression:
     return _portable("JSON_OBJECT", *args)
 
 
+def seconds_between(start: exp.Expression, end: exp.Expression) -> exp.Expression:
+    """Seconds from ``start`` to ``end`` (two UTC timestamps) as a number: a duration that
+    every engine computes the same way (durations in the journey metrics)."""
+    return _portable("SECONDS_BETWEEN", start, end)
+
+
 def to_number(value: exp.Expression) -> exp.Expression:
     """``value`` as a double, or null when it is not a number (a JSON property compared
     with a number): no engine fails a tick on a malformed event."""
@@ -311,6 +317,16 @@ _ISO_IN_JSON = r'"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d(\.\d+)?)"'
 _NUMBER_PATTERN = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
 
 
+def _seconds_between(dialect: str, start: exp.Expression, end: exp.Expression) -> exp.Expression:
+    if dialect in ("snowflake", "bigquery"):
+        return exp.TimestampDiff(this=end, expression=start, unit=exp.var("SECOND"))
+    if dialect == "postgres":  # extract(epoch from an interval)
+        return exp.Extract(this=exp.var("epoch"), expression=exp.Paren(
+            this=exp.Sub(this=end, expression=start)))
+    # duckdb epoch(), spark unix_timestamp(): whole seconds since 1970 (the session is UTC)
+    return exp.Sub(this=exp.TimeToUnix(this=end), expression=exp.TimeToUnix(this=start))
+
+
 def _to_number(dialect: str, value: exp.Expression) -> exp.Expression:
     if dialect == "postgres":
         return exp.Case().when(exp.RegexpLike(this=value.copy(), expression=_s(_NUMBER_PATTERN)),
@@ -426,6 +442,7 @@ def lower(tree: exp.Expression, dialect: str) -> exp.Expression:
         "ISO_WEEKDAY": lambda a: _iso_weekday(dialect, a[0]),
         "JSON_OBJECT": lambda a: _json_object(dialect, a),
         "TO_NUMBER": lambda a: _to_number(dialect, a[0]),
+        "SECONDS_BETWEEN": lambda a: _seconds_between(dialect, a[0], a[1]),
     }
 
     def one(node: exp.Expression) -> exp.Expression:

@@ -1,6 +1,6 @@
 """Whether the generated dbt files on disk are what the compiler would write now.
 
-Compiling the five demo journeys takes about 2.5 s, a quarter of a tick's budget at scale.
+Compiling the six demo journeys takes about 2.5 s, a quarter of a tick's budget at scale.
 The generated files are a pure function of the validated specs, the profile columns, the
 dialect and the compiler's own code, so a hash of those, recorded next to the hashes of the
 files written, tells a tick (or Dagster's project preparer) whether it may skip the work.

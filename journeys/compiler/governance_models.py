@@ -41,7 +41,7 @@ from journeys.compiler.tables import DUE_ACTIONS, GOVERNANCE_BLOCKS, GOVERNED_AC
 from journeys.compiler.walk import case_on_tile, col, lit, table, union_all
 from journeys.spec.destinations import CHANNEL_OF_ACTION
 from journeys.spec.durations import duration_seconds
-from journeys.spec.governance import FrequencyCap, GovernanceSpec
+from journeys.spec.governance import FrequencyCap, GovernanceSpec, Holdout
 from journeys.spec.models import JourneySpec
 
 FOLDER = "outputs"
@@ -103,6 +103,13 @@ def blocks_query(spec: GovernanceSpec) -> exp.Query:
 def channel_of(action: exp.Expression) -> exp.Expression:
     return case_on_tile(action, {a: lit(c) for a, c in CHANNEL_OF_ACTION.items()})
 
+
+
+def in_holdout(member_id: exp.Expression, holdout: Holdout) -> exp.Expression:
+    """Whether a member is in the global holdout: its md5 bucket of ``holdout:<member_id>``
+    falls below the percent (the same members in every journey, on every engine)."""
+    bucket = dialect.md5_bucket(dialect.concat(lit("holdout:"), member_id))
+    return exp.LT(this=bucket, expression=lit(int(round(holdout.percent * 100))))
 
 class GovernedActions:
     """The query of ``governed_actions`` (see the module docstring)."""
@@ -225,9 +232,8 @@ class GovernedActions:
             .else_(block_ch.copy())
         checks = exp.Case()
         if self.spec.holdout is not None:
-            bucket = dialect.md5_bucket(dialect.concat(lit("holdout:"), col("member_id", c)))
-            threshold = int(round(self.spec.holdout.percent * 100))
-            checks = checks.when(exp.LT(this=bucket, expression=lit(threshold)), lit("holdout"))
+            checks = checks.when(in_holdout(col("member_id", c), self.spec.holdout),
+                                 lit("holdout"))
         for reason, rank in BLOCK_RANKS.items():
             checks = checks.when(exp.EQ(this=exp.Paren(this=block.copy()), expression=lit(rank)),
                                  lit(reason))

@@ -42,6 +42,36 @@ def tiles_in_order(spec: JourneySpec) -> list[str]:
     return seen + [t for t in spec.tiles if t not in seen]
 
 
+def tile_depths(spec: JourneySpec) -> dict[str, int]:
+    """Each reachable tile's column in the journey picture: the edges on the longest path
+    from the entry to it, so every edge points right (Sugiyama's longest-path layering).
+
+    Example:
+        >>> from journeys.spec.models import JourneySpec
+        >>> spec = JourneySpec.model_validate({"id": "j", "name": "J",
+        ...     "entry": {"manual": True}, "tiles": {
+        ...     "start": {"type": "entry", "next": "b"},
+        ...     "b": {"type": "branch", "condition": "x", "yes": "w", "no": "done"},
+        ...     "w": {"type": "wait", "duration": "1d", "next": "done"},
+        ...     "done": {"type": "exit"}}})
+        >>> tile_depths(spec)
+        {'start': 0, 'b': 1, 'w': 2, 'done': 3}
+    """
+    order = tiles_in_order(spec)
+    depth = {spec.entry_tile_id: 0}
+    changed = True
+    while changed:  # a DAG: settles after at most (tiles) rounds
+        changed = False
+        for tile_id in order:
+            if tile_id not in depth:
+                continue
+            for _, target in edges(spec.tiles[tile_id]):
+                if target in spec.tiles and depth.get(target, -1) < depth[tile_id] + 1:
+                    depth[target] = depth[tile_id] + 1
+                    changed = True
+    return {t: depth[t] for t in order if t in depth}
+
+
 def event_tiles(spec: JourneySpec) -> dict[str, str]:
     """Tiles that look at events, with their kind: until_event, event_within or event."""
     found: dict[str, str] = {}

@@ -21,6 +21,7 @@ from journeys.compiler.bindings import (
     profile_expression,
     uses_clock,
 )
+from journeys.compiler.conversions import conversions_query
 from journeys.compiler.graph import sub_journey_sources
 from journeys.compiler.plan import ColumnDoc, ModelPlan
 from journeys.compiler.relations import INTERNAL_SCHEMA, clock_input, prior, ref
@@ -122,9 +123,10 @@ class JourneyCompiler:
     # --- models -------------------------------------------------------------------------
 
     def build(self) -> list[ModelPlan]:
-        return [self.clock(), self.advance_open(), self.admit(), self.advance_new(),
-                self.steps(), self.actions(), self.profile_updates(), self.ended(),
-                self.open_entries(), self.members(), self.tick()]
+        plans = [self.clock(), self.advance_open(), self.admit(), self.advance_new(),
+                 self.steps(), self.actions(), self.profile_updates(), self.ended(),
+                 self.open_entries(), self.members(), self.tick()]
+        return plans + ([self.conversions()] if self.spec.goal is not None else [])
 
     def generation(self) -> tuple[ModelPlan, ModelPlan] | None:
         """The in-process executor's extra round for a batch of clocks: members whose entry
@@ -532,6 +534,15 @@ class JourneyCompiler:
         return self.plan("members", query, tables.MEMBERS, materialized="incremental",
                          unique_key=("member_id",), unique_combination=("member_id",),
                          description="Every member who ever entered, for re-entry rules (S16).")
+
+    def conversions(self) -> ModelPlan:
+        query = conversions_query(self.spec, self.columns, self.clock_cte(), self.clocks(),
+                                  self.name("open"), self.name("ended"))
+        return self.plan("conversions", query, tables.JOURNEY_CONVERSIONS,
+                         unique_combination=("member_id", "entry_seq"),
+                         tested_in="journey_conversions",
+                         description="Entries that reached the goal this tick: rows of "
+                                     "journey_conversions.")
 
     def tick(self) -> ModelPlan:
         def count(model: str, where: exp.Expression | None = None,

@@ -72,7 +72,8 @@ def staging_models() -> list[ModelPlan]:
     ]
 
 
-def _union_of(journey_ids: list[str], suffix: str, columns: tuple[ColumnDoc, ...]) -> exp.Query:
+def union_of_parts(journey_ids: list[str], suffix: str,
+                   columns: tuple[ColumnDoc, ...]) -> exp.Query:
     names = tables.names(columns)
     parts = [exp.select(*names).from_(part(f"{jid}__{suffix}")) for jid in journey_ids]
     if not parts:
@@ -81,7 +82,7 @@ def _union_of(journey_ids: list[str], suffix: str, columns: tuple[ColumnDoc, ...
         this=union_all(parts), alias=exp.TableAlias(this=exp.to_identifier("u"))))
 
 
-def _output(name: str, query: exp.Query, columns: tuple[ColumnDoc, ...], description: str, *,
+def output_plan(name: str, query: exp.Query, columns: tuple[ColumnDoc, ...], description: str, *,
             schema: str = OUTPUT_SCHEMA, materialized: str = "incremental",
             unique_key: tuple[str, ...] = ("journey_id", "tick_at"),
             unique: tuple[str, ...] = (), test_clock: str = "tick_at") -> ModelPlan:
@@ -104,25 +105,26 @@ def output_models(journey_ids: list[str]) -> list[ModelPlan]:
     state = union_all([exp.select(*state_cols).from_(ref("journey_ended_entries")),
                        *open_parts])
     return [
-        _output("journey_steps", _union_of(journey_ids, "steps", tables.JOURNEY_STEPS),
+        output_plan("journey_steps", union_of_parts(journey_ids, "steps", tables.JOURNEY_STEPS),
                 tables.JOURNEY_STEPS, "One row per step (append-only).",
                 unique=("journey_id", "member_id", "entry_seq", "tile_id")),
-        _output("due_actions", _union_of(journey_ids, "actions", tables.DUE_ACTIONS),
+        output_plan("due_actions", union_of_parts(journey_ids, "actions", tables.DUE_ACTIONS),
                 tables.DUE_ACTIONS, "One row per action to deliver (S12).", unique=("action_id",)),
-        _output("profile_updates", _union_of(journey_ids, "profile_updates",
+        output_plan("profile_updates", union_of_parts(journey_ids, "profile_updates",
                                              tables.PROFILE_UPDATES),
                 tables.PROFILE_UPDATES, "One row per profile column set by a journey.",
                 unique=("action_id", "column_name")),
-        _output("journey_ended_entries", _union_of(journey_ids, "ended", tables.JOURNEY_STATE),
+        output_plan("journey_ended_entries",
+                    union_of_parts(journey_ids, "ended", tables.JOURNEY_STATE),
                 tables.JOURNEY_STATE, "Entries that ended (append-only), part of journey_state.",
                 schema=INTERNAL_SCHEMA, unique_key=("journey_id", "updated_tick_at"),
                 unique=("journey_id", "member_id", "entry_seq"), test_clock="updated_tick_at"),
-        _output("journey_state", exp.select(*state_cols).from_(exp.Subquery(
+        output_plan("journey_state", exp.select(*state_cols).from_(exp.Subquery(
             this=state, alias=exp.TableAlias(this=exp.to_identifier("s")))),
                 tables.JOURNEY_STATE, "The latest row per entry: open and ended.",
                 materialized="view", unique=("journey_id", "member_id", "entry_seq"),
                 test_clock="updated_tick_at"),
-        _output("journey_ticks", _union_of(journey_ids, "tick", tables.JOURNEY_TICKS),
+        output_plan("journey_ticks", union_of_parts(journey_ids, "tick", tables.JOURNEY_TICKS),
                 tables.JOURNEY_TICKS, "One row per journey and tick.",
                 unique=("journey_id", "tick_at")),
     ]

@@ -165,12 +165,38 @@ GOVERNANCE_BLOCKS = (
       not_null=True),
 )
 
+DELIVERY_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("action_id", "varchar"),
+    ("attempt", "integer"),
+    ("status", "varchar"),
+    ("destination", "varchar"),
+    ("http_status", "integer"),
+    ("provider_message_id", "varchar"),
+    ("error", "varchar"),
+    ("attempted_at", "timestamp"),
+    ("journey_id", "varchar"),
+    ("member_id", "varchar"),
+    ("tile_id", "varchar"),
+    ("action", "varchar"),
+    ("reason", "varchar"),
+    ("next_attempt_at", "timestamp"),
+    ("dispatch_id", "varchar"),
+)
+"""``delivery_log`` (C7), written by dispatch: the contract's columns first, then who and
+what the action was, and why (C9 reasons). Defined here because the engine creates it
+empty before the first dispatch, so that the views reading it (the tile statistics) see
+every later dispatch."""
+
 DELIVERY_LOG_READ = (
     C("action_id", "varchar"),
+    C("attempt", "integer"),
     C("status", "varchar"),
     C("attempted_at", "timestamp"),
+    C("journey_id", "varchar"),
+    C("tile_id", "varchar"),
 )
-"""The columns of ``delivery_log`` (written by dispatch) that governance reads."""
+"""The columns of ``delivery_log`` (written by dispatch) that governance and the tile
+statistics read."""
 
 
 def empty_log(name: str) -> exp.Query:
@@ -179,3 +205,108 @@ def empty_log(name: str) -> exp.Query:
     columns = {"delivery_log": DELIVERY_LOG_READ}[name]
     return exp.select(*[exp.alias_(dialect.typed_null(c.type), c.name) for c in columns]) \
         .where(exp.false())
+
+
+# --- metrics (C7 journey_tile_stats, journey_metrics; the A/B readout) ------------------------
+
+JOURNEY_CONVERSIONS = (
+    C("journey_id", "varchar", "The journey (one with a goal).", not_null=True),
+    *ENTRY_KEY,
+    C("converted_at", "timestamp", "When the entry reached the goal: the first goal event "
+      "between its entry and its exit, or for a goal condition the clock of the first tick "
+      "(while the entry was open) at which it held.", not_null=True),
+    C("tick_at", "timestamp", "Clock of the tick that saw the conversion.", not_null=True),
+)
+
+STEP_COUNTS = (
+    C("journey_id", "varchar", "The journey.", not_null=True),
+    C("tick_at", "timestamp", "Clock of the tick that took the steps.", not_null=True),
+    C("tile_id", "varchar", "The tile reached (_exit for early exits).", not_null=True),
+    C("tile_type", "varchar", "Its type.", not_null=True, accepted_values=TILE_TYPES),
+    C("from_tile", "varchar", "The tile left (null on entry)."),
+    C("via", "varchar", f"The edge taken: {VIAS_NOTE}.", not_null=True),
+    C("exit_reason", "varchar", "Set on steps that ended an entry.",
+      accepted_values=EXIT_REASONS),
+    C("steps", "bigint", "How many steps.", not_null=True),
+)
+
+ENTRY_COUNTS = (
+    C("journey_id", "varchar", "The journey.", not_null=True),
+    C("tick_at", "timestamp", "Clock of the tick at which the entries ended.", not_null=True),
+    C("status", "varchar", "completed or exited.", not_null=True,
+      accepted_values=("completed", "exited")),
+    C("exit_reason", "varchar", "Why they ended.", not_null=True, accepted_values=EXIT_REASONS),
+    C("entries", "bigint", "How many entries ended.", not_null=True),
+    C("duration_s", "double", "Their summed time in the journey, entry to exit, in seconds.",
+      not_null=True),
+)
+
+DELIVERY_STATUSES = ("sent", "failed", "dead", "unknown", "retrying", "suppressed", "deferred")
+
+TILE_STATS = (
+    C("journey_id", "varchar", "The journey.", not_null=True),
+    C("tile_id", "varchar", "A tile of the spec (or one an earlier version had).",
+      not_null=True),
+    C("tile_type", "varchar", "Its type.", not_null=True, accepted_values=TILE_TYPES),
+    C("depth", "integer", "Its column in the journey picture: edges on the longest path from "
+      "the entry (null for a tile no longer in the spec)."),
+    C("tile_order", "integer", "Its place when the tiles are read in flow order."),
+    C("reached", "bigint", "Steps that reached the tile (an entry counts once).",
+      not_null=True),
+    C("active", "bigint", "Entries in step at the tile now (waiting there).", not_null=True),
+    C("passed_through", "bigint", "Steps that left the tile for another tile.", not_null=True),
+    C("exited_here", "bigint", "Entries that ended at the tile: completed at this exit tile, "
+      "or exited early (S15) while at it.", not_null=True),
+    C("exited_early_here", "bigint", "Of exited_here, the early exits (S15).", not_null=True),
+    C("branch_distribution", "varchar", "For a tile with several ways out (branch, split, "
+      "wait with a timeout): JSON object of edge label to steps out, in the spec's order, "
+      "e.g. {\"yes\": 120, \"no\": 80}; null for other tiles."),
+    C("actions_due", "bigint", "Actions the tile emitted (action and webhook tiles).",
+      not_null=True),
+    C("sent", "bigint", "Of those, delivered (latest delivery_log status sent).",
+      not_null=True),
+    C("delivery_errors", "bigint", "Whose latest attempt failed: failed, dead, unknown or "
+      "retrying.", not_null=True),
+    C("retrying", "bigint", "Of the errors, those with another attempt scheduled.",
+      not_null=True),
+    C("gave_up", "bigint", "Of the errors, those that will not be retried (failed: refused "
+      "for good; dead: retries exhausted).", not_null=True),
+    C("suppressed", "bigint", "Not sent on purpose (exited, or a governance reason).",
+      not_null=True),
+    C("deferred", "bigint", "Held back by quiet hours, to be sent later.", not_null=True),
+)
+
+JOURNEY_METRICS = (
+    C("journey_id", "varchar", "The journey.", not_null=True),
+    C("journey_name", "varchar", "Its name in the spec.", not_null=True),
+    C("entered", "bigint", "Entries ever (a re-entry counts again).", not_null=True),
+    C("active", "bigint", "Entries in the journey now.", not_null=True),
+    C("completed", "bigint", "Entries that reached an exit tile.", not_null=True),
+    C("exited_early", "bigint", "Entries that left by an exit criterion (S15).",
+      not_null=True),
+    C("converted", "bigint", "Entries that reached the goal during the entry (0 without a "
+      "goal).", not_null=True),
+    C("conversion_rate", "double", "converted / entered (null before any entry or without a "
+      "goal)."),
+    C("avg_duration_s", "double", "Mean time from entry to exit of the entries that ended, "
+      "in seconds (null before any ended)."),
+    C("last_tick_at", "timestamp", "Clock of the journey's last tick."),
+)
+
+SPLIT_READOUT = (
+    C("journey_id", "varchar", "The journey.", not_null=True),
+    C("tile_id", "varchar", "The split tile, or _holdout for the global holdout against "
+      "the members messaged.", not_null=True),
+    C("path", "varchar", "The arm: a path of the split; holdout or messaged.", not_null=True),
+    C("is_baseline", "boolean", "Whether this arm is the one the others are compared with: "
+      "the split's first path, or the holdout.", not_null=True),
+    C("baseline_path", "varchar", "The baseline arm of the comparison.", not_null=True),
+    C("entered", "bigint", "Entries that took the path (or entries of the group).",
+      not_null=True),
+    C("converted", "bigint", "Of those, entries that reached the goal (null without one)."),
+    C("conversion_rate", "double", "converted / entered."),
+    C("diff", "double", "conversion_rate minus the baseline's (null for the baseline)."),
+    C("ci_low", "double", "Lower end of the 95% interval of diff (normal approximation, "
+      "unpooled: diff ± 1.96 × sqrt(p₁(1−p₁)/n₁ + p₀(1−p₀)/n₀))."),
+    C("ci_high", "double", "Upper end of that interval."),
+)

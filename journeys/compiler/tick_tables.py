@@ -23,13 +23,17 @@ from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
 
 STATE_MODELS = ("open", "members")
 SCRATCH_MODELS = ("clock", "advance_open", "admit", "advance_new", "steps", "actions",
-                  "profile_updates", "ended")
+                  "profile_updates", "ended", "conversions")
+"""A journey's tables of one tick's rows (``conversions`` only with a goal)."""
 APPENDED = (
     (OUTPUT_SCHEMA, "journey_steps", "tick_at"),
     (OUTPUT_SCHEMA, "due_actions", "tick_at"),
     (OUTPUT_SCHEMA, "profile_updates", "tick_at"),
     (OUTPUT_SCHEMA, "journey_ticks", "tick_at"),
     (INTERNAL_SCHEMA, "journey_ended_entries", "updated_tick_at"),
+    (OUTPUT_SCHEMA, "journey_conversions", "tick_at"),
+    (INTERNAL_SCHEMA, "journey_step_counts", "tick_at"),
+    (INTERNAL_SCHEMA, "journey_entry_counts", "tick_at"),
 )
 
 DECIDED = ((OUTPUT_SCHEMA, "governed_actions", "decision_seq"),)

@@ -30,7 +30,7 @@ from journeys.compiler.relations import (
     log_tables,
     placeholder,
 )
-from journeys.compiler.tables import empty_log
+from journeys.compiler.tables import DELIVERY_LOG_COLUMNS, empty_log
 from journeys.tick.sessions import CLOCKS, DuckDBSession, Session
 
 INPUT_COLUMNS = {"journey_id": "varchar", "member_id": "varchar", "requested_at": "timestamp"}
@@ -55,6 +55,14 @@ def ensure_inputs(con: Any) -> None:
         con.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
 
 
+def ensure_delivery_log(session: Session) -> None:
+    """Create ``journeys.delivery_log`` empty when no dispatch has written it yet: the views
+    that read it (the tile statistics) then see the first dispatch without another tick."""
+    session.create_schema(OUTPUT_SCHEMA)
+    ddl = ", ".join(f"{c} {type_sql(t, session.dialect)}" for c, t in DELIVERY_LOG_COLUMNS)
+    session.execute(f"create table if not exists {OUTPUT_SCHEMA}.delivery_log ({ddl})")
+
+
 class InProcessEngine:
     """Executes plans against one engine session (a DuckDB connection is wrapped)."""
 
@@ -74,6 +82,8 @@ class InProcessEngine:
         ensure_inputs(self.session)
         for schema in sorted({p.schema for p in plans}):
             self.session.create_schema(schema)
+        if any(log_tables(p.query) for p in plans if p.materialized == "view"):
+            ensure_delivery_log(self.session)
 
     def _exists(self, schema: str, name: str) -> bool:
         if (schema, name) in self._known:

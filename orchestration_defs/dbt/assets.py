@@ -17,7 +17,8 @@ from journeys.settings import load_settings
 from journeys.tick.guarded import guarded_tick
 from journeys.tick.lease import TickBusy
 from orchestration_defs.dbt.cli_args import dbt_build_args
-from orchestration_defs.dbt.project import journeys_dbt_project
+from orchestration_defs.dbt.journey_metadata import with_journey_metadata
+from orchestration_defs.dbt.project import journey_specs, journeys_dbt_project
 from orchestration_defs.dbt.translator import JourneysTranslator
 from orchestration_defs.ticks.clock import TickClock, clock_text
 
@@ -49,7 +50,9 @@ def journey_models(context: AssetExecutionContext, dbt: DbtCliResource,
             if not due:
                 context.log.info("every selected journey already ticked at or after "
                                  f"{clock_text(run_at)}: nothing changes (S1)")
-            yield from dbt.cli(dbt_build_args(run_at), context=context,
-                               target_path=PROJECT.target_path).stream()
+            events = dbt.cli(dbt_build_args(run_at), context=context,
+                             target_path=PROJECT.target_path).stream()
+            yield from with_journey_metadata(events, settings.warehouse, settings.project_root,
+                                             journey_specs(), context.log.info)
     except TickBusy as busy:
         context.log.warning(f"tick skipped: {busy}")

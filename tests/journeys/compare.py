@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 from hypothesis import strategies as st
 
-from journeys.compiler import compile_plans
+from journeys.compiler import compile_plans, tables
 from journeys.compiler.plan import ModelPlan
 from journeys.spec.models import BranchTile, JourneySpec, WaitTile
 from journeys.tick.inprocess import InProcessEngine
@@ -48,6 +48,13 @@ PROFILE_TYPES = {
     "flag_b": "boolean",
     "score": "bigint",
 }
+
+METRICS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "journey_tile_stats": tuple(c.name for c in tables.TILE_STATS),
+    "journey_metrics": tuple(c.name for c in tables.JOURNEY_METRICS),
+    "journey_conversions": tuple(c.name for c in tables.JOURNEY_CONVERSIONS),
+}
+"""The metrics models, compared between engines (the reference interpreter has none)."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "journey_steps": (
@@ -109,7 +116,7 @@ def _sort_key(row: tuple) -> tuple:
 
 def canonical(table: str, rows: Iterable[dict], drop: Sequence[str] = ()) -> list[tuple]:
     """The rows of ``table`` as sorted tuples of its contract columns (minus ``drop``)."""
-    columns = [c for c in COLUMNS[table] if c not in drop]
+    columns = [c for c in {**COLUMNS, **METRICS_COLUMNS}[table] if c not in drop]
     out = []
     for row in rows:
         out.append(tuple(payload_text(row[c]) if c == "payload" else row[c] for c in columns))
@@ -168,7 +175,7 @@ def describe_difference(
     table: str, expected: list[tuple], actual: list[tuple], drop: Sequence[str] = ()
 ) -> str:
     """A readable diff: rows only ``expected`` has (-) and rows only ``actual`` has (+)."""
-    columns = [c for c in COLUMNS[table] if c not in drop]
+    columns = [c for c in {**COLUMNS, **METRICS_COLUMNS}[table] if c not in drop]
     missing = [r for r in expected if r not in actual]
     extra = [r for r in actual if r not in expected]
     lines = [f"{table} differs ({len(expected)} expected rows, {len(actual)} actual); "
@@ -230,7 +237,8 @@ def differing(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> 
 # --- the seed journeys on a warehouse file ----------------------------------------------
 
 SEED_JOURNEYS = (
-    "event_upsell", "post_purchase", "re_engagement", "renewal_reminders", "welcome_series",
+    "event_upsell", "onboarding_nudge_test", "post_purchase", "re_engagement",
+    "renewal_reminders", "welcome_series",
 )
 
 

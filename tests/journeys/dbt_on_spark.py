@@ -29,7 +29,7 @@ from journeys.tick.dbt_runner import run_dbt
 from tests.engines import SOURCE_TABLES, spark_parameters
 
 COMPARED = ("journey_steps", "journey_state", "due_actions", "profile_updates",
-            "governed_actions")
+            "governed_actions", "journey_conversions", "journey_tile_stats", "journey_metrics")
 
 
 def _session(warehouse: Path):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from journeys.compiler import compile_plans
+from journeys.compiler.metrics_models import metrics_models
 from journeys.compiler.project_models import output_models
 from journeys.compiler.tick_tables import decided_tables, tick_tables
 from journeys.validation import validate_project
@@ -30,6 +31,8 @@ def test_every_project_level_decision_table_is_cleaned_by_its_clock() -> None:
 
 
 def test_every_appended_output_is_cleaned_by_its_clock_key() -> None:
-    appended = {(f"{p.schema}.{p.name}", p.unique_key[1]) for p in output_models(["a"])
+    spec = validate_project(None, project_root=REPO, warehouse=None).specs["welcome_series"]
+    models = output_models(["a"]) + metrics_models({"a": spec}, None)
+    appended = {(f"{p.schema}.{p.name}", p.unique_key[1]) for p in models
                 if p.materialized == "incremental"}
     assert appended == set(tick_tables("a").appended)

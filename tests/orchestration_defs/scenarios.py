@@ -33,7 +33,10 @@ def _run(job_name: str, clock: str, wait_s: float) -> dict:
 def _summary(result: dg.ExecuteInProcessResult, messages: list[str]) -> dict:
     keys = [e.asset_key.to_user_string() for e in result.all_events
             if e.event_type_value == "ASSET_MATERIALIZATION"]
-    return {"success": result.success, "materialized": keys,
+    metadata = {e.asset_key.to_user_string(): {k: str(getattr(v, "value", v))[:200]
+                                               for k, v in e.materialization.metadata.items()}
+                for e in result.get_asset_materialization_events()}
+    return {"success": result.success, "materialized": keys, "metadata": metadata,
             "skipped": [m for m in messages if "tick skipped" in m],
             "rolled_back": [m for m in messages if "rolled back" in m]}
 

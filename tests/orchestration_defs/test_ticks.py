@@ -107,6 +107,11 @@ def test_one_journeys_tick_in_dagster_equals_journeys_run(source: Path, tmp_path
     project = _project(tmp_path)
     summary = _scenario("single", project, via_dagster)
     assert summary["success"] and "dispatch" in summary["materialized"]
+    # the journey's tick asset shows its numbers and its picture in the UI
+    shown = summary["metadata"]["journeys_internal/welcome_series__tick"]
+    assert int(shown["journey/entered"]) > 0 and int(shown["journey/active"]) > 0
+    assert shown["picture"].startswith("![Welcome Series](data:image/svg+xml;base64,")
+    assert shown["picture_page"].endswith("journey_pictures/welcome_series.html")
     done = subprocess.run([str(BIN / "journeys"), "run", "--at", str(T1)], cwd=project,
                           env=_env(project, via_cli), capture_output=True, text=True,
                           timeout=300)
@@ -130,7 +135,7 @@ def test_one_journeys_tick_in_dagster_equals_journeys_run(source: Path, tmp_path
             assert rows == theirs[name], name
             compared += len(rows)
         elif not table.startswith(("stg_", "event_upsell", "post_purchase", "re_engagement",
-                                   "renewal_reminders")):
+                                   "renewal_reminders", "onboarding_nudge_test")):
             mine = [r for r in theirs[name] if "welcome_series" in r]
             assert rows == mine, name
             compared += len(rows)

@@ -40,6 +40,19 @@ FROM (
   FROM {{ journeys_part('event_upsell__open') }} AS event_upsell__open
   UNION ALL
   SELECT
+    'onboarding_nudge_test' AS journey_id,
+    member_id,
+    entry_seq,
+    'active' AS status,
+    tile_id,
+    entered_tile_at,
+    entered_journey_at,
+    CAST(NULL AS TIMESTAMP) AS exited_at,
+    CAST(NULL AS TEXT) AS exit_reason,
+    updated_tick_at
+  FROM {{ journeys_part('onboarding_nudge_test__open') }} AS onboarding_nudge_test__open
+  UNION ALL
+  SELECT
     'post_purchase' AS journey_id,
     member_id,
     entry_seq,

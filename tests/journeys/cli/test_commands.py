@@ -34,7 +34,7 @@ def project(tmp_path: Path) -> Path:
 def test_validate_accepts_the_seed_journeys(project: Path) -> None:
     result = run(["validate"], project)
     assert result.returncode == 0, result.stderr
-    assert "5 journey(s) valid" in result.stdout
+    assert "6 journey(s) valid" in result.stdout
 
 
 def test_validate_lists_every_problem_with_file_and_tile_and_exits_1(project: Path) -> None:

@@ -16,7 +16,7 @@ from journeys.spec.yaml_loader import load_yaml
 END = datetime(2025, 3, 1)
 DAYS = 30
 SPECS_DIR = Path(__file__).resolve().parents[3] / "journey_specs"
-SEED_JOURNEYS = (
+SEED_JOURNEYS = (  # the audience journeys (onboarding_nudge_test enters on an event)
     "welcome_series", "re_engagement", "post_purchase", "renewal_reminders", "event_upsell",
 )
 

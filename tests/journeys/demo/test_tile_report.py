@@ -1,122 +1,76 @@
-"""The per-tile report, on hand-made journey_steps / journey_state rows (C7 columns)."""
+"""``journeys status``: the tables and JSON printed from the metrics models, after real
+ticks of the compiled engine (the trial journey of tests/journeys/test_metrics.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
 from rich.console import Console
 
-from journeys.demo.report import dag_order, journey_summary, print_report, tile_report, tile_stats
-from journeys.spec.models import JourneySpec
-
-SPEC = JourneySpec.model_validate({
-    "id": "tiny",
-    "name": "Tiny",
-    "entry": {"manual": True},
-    "exit_criteria": [{"timeout": "30d"}],
-    "tiles": {
-        "done": {"type": "exit"},
-        "a_email": {"type": "action", "destination": "sendgrid", "action": "send_email",
-                    "template": "d-a", "next": "done"},
-        "check": {"type": "branch", "condition": "onboarding_completed",
-                  "yes": "a_email", "no": "done"},
-        "start": {"type": "entry", "next": "wait_1d"},
-        "wait_1d": {"type": "wait", "duration": "1d", "next": "check"},
-    },
-})
-T0 = datetime(2025, 3, 1)
-
-# member -> its steps as (tile_id, tile_type, from_tile, via, exit_reason)
-STEPS = {
-    "m1": [
-        ("start", "entry", None, "entry", None), ("wait_1d", "wait", "start", "next", None),
-        ("check", "branch", "wait_1d", "next", None), ("a_email", "action", "check", "yes", None),
-        ("done", "exit", "a_email", "next", "completed"),
-    ],
-    "m2": [
-        ("start", "entry", None, "entry", None), ("wait_1d", "wait", "start", "next", None),
-        ("check", "branch", "wait_1d", "next", None), ("done", "exit", "check", "no", "completed"),
-    ],
-    "m3": [("start", "entry", None, "entry", None), ("wait_1d", "wait", "start", "next", None)],
-    "m4": [
-        ("start", "entry", None, "entry", None), ("wait_1d", "wait", "start", "next", None),
-        ("_exit", "exit", "wait_1d", "exit_criteria", "timeout"),
-    ],
-}
+from journeys.demo.report import ab_table, print_report, readouts, status_json, tile_table
+from tests.journeys.engine_harness import Engine
+from tests.journeys.test_metrics import CLOCKS, TRIAL, log_deliveries, trial_world
 
 
-@pytest.fixture
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("create schema journeys")
-    con.execute("""create table journeys.journey_steps (journey_id varchar, spec_version varchar,
-        member_id varchar, entry_seq integer, tile_id varchar, tile_type varchar,
-        from_tile varchar, via varchar, entered_at timestamp, exit_reason varchar,
-        tick_at timestamp)""")
-    con.execute("""create table journeys.journey_state (journey_id varchar, member_id varchar,
-        entry_seq integer, status varchar, tile_id varchar, entered_tile_at timestamp,
-        entered_journey_at timestamp, exited_at timestamp, exit_reason varchar,
-        updated_tick_at timestamp)""")
-    for member, steps in STEPS.items():
-        for n, (tile, kind, came_from, via, reason) in enumerate(steps):
-            con.execute(
-                "insert into journeys.journey_steps "
-                "values ('tiny', 'v1', ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-                [member, tile, kind, came_from, via, T0 + timedelta(hours=n), reason, T0],
-            )
-        last = steps[-1]
-        status = {None: "active", "completed": "completed"}.get(last[4], "exited")
-        tile = last[2] if last[0] == "_exit" else last[0]
-        con.execute(
-            "insert into journeys.journey_state values ('tiny', ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-            [member, status, tile, T0, T0, None if status == "active" else T0, last[4]
-             if status != "active" else None, T0],
-        )
-    # another journey's rows must not leak in
-    con.execute("insert into journeys.journey_state values ('other', 'm9', 1, 'active', "
-                "'wait_1d', null, null, null, null, null)")
-    yield con
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("status") / "w.duckdb"
+    con = duckdb.connect(str(path))
+    engine = Engine([TRIAL], trial_world(), con=con)
+    engine.tick(*CLOCKS)
+    log_deliveries(engine)
     con.close()
+    return path
 
 
-def test_dag_order_follows_the_edges_not_the_file() -> None:
-    assert dag_order(SPEC) == ["start", "wait_1d", "check", "a_email", "done"]
-
-
-def test_tile_stats(con: duckdb.DuckDBPyConnection) -> None:
-    stats = {s.tile_id: s for s in tile_stats(con, SPEC)}
-    assert list(stats) == ["start", "wait_1d", "check", "a_email", "done"]
-    assert (stats["start"].active, stats["start"].passed, stats["start"].exited) == (0, 4, 0)
-    assert (stats["wait_1d"].active, stats["wait_1d"].passed, stats["wait_1d"].exited) == (1, 2, 1)
-    assert stats["check"].passed == 2 and stats["check"].via == {"yes": 1, "no": 1}
-    assert stats["a_email"].passed == 1 and stats["a_email"].via == {}
-    assert stats["done"].exited == 2 and stats["done"].passed == 0
-
-
-def test_summary(con: duckdb.DuckDBPyConnection) -> None:
-    summary = journey_summary(con, "tiny")
-    assert (summary.entered, summary.active, summary.completed) == (4, 1, 2)
-    assert summary.exited_early == {"timeout": 1}
-    assert summary.line() == (
-        "entered 4 · active 1 · completed 2 · exited early 1 (timeout 1)"
-    )
-
-
-def test_tables_render(con: duckdb.DuckDBPyConnection) -> None:
-    console = Console(record=True, width=120)
-    for table in tile_report(con, {"tiny": SPEC}):
+def text_of(*tables) -> str:
+    console = Console(record=True, width=160)
+    for table in tables:
         console.print(table)
-    text = console.export_text()
-    assert "Tiny" in text and "yes 1 · no 1" in text and "exited early 1 (timeout 1)" in text
+    return console.export_text()
 
 
-def test_print_report_before_any_tick(tmp_path: Path) -> None:
+def test_the_tile_table_reads_like_the_canvas(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [readout] = readouts(con, {"trial": TRIAL})
+    text = text_of(tile_table(readout))
+    rows = [line for line in text.splitlines() if line.startswith("│")]
+    assert [r.split("│")[1].strip() for r in rows] == [
+        "start", "nudge_wait", "offer", "ab", "done", "reminder"]
+    assert "next 4 (67%) · timeout 2 (33%)" in text
+    assert "control 1 (50%) · treatment 1 (50%)" in text
+    assert "1 (1 retrying)" in text  # the reminder's error, retried
+    assert ("entered 8 · active 1 · completed 6 · exited early 1 · converted 2 (25.0%) · "
+            "avg duration 20h 9m") in text
+
+
+def test_the_ab_table_shows_each_arm_against_the_baseline(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [readout] = readouts(con, {"trial": TRIAL})
+    text = text_of(ab_table(readout))
+    assert "baseline" in text and "-100.0 pts [-100.0, -100.0]" in text
+
+
+def test_status_json_holds_every_number(warehouse: Path) -> None:
+    [journey] = json.loads(status_json(warehouse, {"trial": TRIAL}))
+    assert journey["metrics"] == {
+        "journey_id": "trial", "entered": 8, "active": 1, "completed": 6, "exited_early": 1,
+        "converted": 2, "conversion_rate": 0.25, "avg_duration_s": pytest.approx(72514.2857),
+        "last_tick_at": "2026-03-04T00:00:00"}
+    tiles = {t["tile_id"]: t for t in journey["tiles"]}
+    assert tiles["nudge_wait"]["paths"] == {"next": 4, "timeout": 2}
+    assert (tiles["offer"]["sent"], tiles["offer"]["gave_up"]) == (1, 1)
+    assert [(a["tile_id"], a["path"]) for a in journey["arms"]] == [
+        ("ab", "control"), ("ab", "treatment")]
+
+
+def test_status_before_any_tick_lists_the_tiles(tmp_path: Path) -> None:
     path = tmp_path / "empty.duckdb"
     duckdb.connect(str(path)).close()
     console = Console(record=True, width=120)
-    print_report(path, {"tiny": SPEC}, console=console)
+    print_report(path, {"trial": TRIAL}, console=console)
     text = console.export_text()
-    assert "no ticks yet" in text and "wait_1d" in text
+    assert "no ticks yet" in text and "nudge_wait" in text

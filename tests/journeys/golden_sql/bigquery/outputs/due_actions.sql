@@ -43,6 +43,21 @@ FROM (
     payload,
     due_at,
     tick_at
+  FROM {{ journeys_part('onboarding_nudge_test__actions') }} AS onboarding_nudge_test__actions
+  UNION ALL
+  SELECT
+    action_id,
+    journey_id,
+    member_id,
+    entry_seq,
+    tile_id,
+    tile_type,
+    destination,
+    action,
+    template,
+    payload,
+    due_at,
+    tick_at
   FROM {{ journeys_part('post_purchase__actions') }} AS post_purchase__actions
   UNION ALL
   SELECT

@@ -37,6 +37,19 @@ FROM (
     exited_at,
     exit_reason,
     updated_tick_at
+  FROM {{ journeys_part('onboarding_nudge_test__ended') }} AS onboarding_nudge_test__ended
+  UNION ALL
+  SELECT
+    journey_id,
+    member_id,
+    entry_seq,
+    status,
+    tile_id,
+    entered_tile_at,
+    entered_journey_at,
+    exited_at,
+    exit_reason,
+    updated_tick_at
   FROM {{ journeys_part('post_purchase__ended') }} AS post_purchase__ended
   UNION ALL
   SELECT

@@ -40,6 +40,20 @@ FROM (
     entered_at,
     exit_reason,
     tick_at
+  FROM {{ journeys_part('onboarding_nudge_test__steps') }} AS onboarding_nudge_test__steps
+  UNION ALL
+  SELECT
+    journey_id,
+    spec_version,
+    member_id,
+    entry_seq,
+    tile_id,
+    tile_type,
+    from_tile,
+    via,
+    entered_at,
+    exit_reason,
+    tick_at
   FROM {{ journeys_part('post_purchase__steps') }} AS post_purchase__steps
   UNION ALL
   SELECT

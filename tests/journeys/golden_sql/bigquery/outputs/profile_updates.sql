@@ -34,6 +34,18 @@ FROM (
     value,
     updated_at,
     tick_at
+  FROM {{ journeys_part('onboarding_nudge_test__profile_updates') }} AS onboarding_nudge_test__profile_updates
+  UNION ALL
+  SELECT
+    action_id,
+    journey_id,
+    member_id,
+    entry_seq,
+    tile_id,
+    column_name,
+    value,
+    updated_at,
+    tick_at
   FROM {{ journeys_part('post_purchase__profile_updates') }} AS post_purchase__profile_updates
   UNION ALL
   SELECT

@@ -317,6 +317,8 @@ WITH clocks AS (
             CASE c.journey_id
               WHEN 'event_upsell'
               THEN 'UTC'
+              WHEN 'onboarding_nudge_test'
+              THEN 'UTC'
               WHEN 'post_purchase'
               THEN 'UTC'
               WHEN 're_engagement'

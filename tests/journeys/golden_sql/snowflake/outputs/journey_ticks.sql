@@ -28,6 +28,16 @@ FROM (
     exited,
     actions,
     duration_ms
+  FROM {{ journeys_part('onboarding_nudge_test__tick') }} AS onboarding_nudge_test__tick
+  UNION ALL
+  SELECT
+    journey_id,
+    tick_at,
+    entered,
+    advanced,
+    exited,
+    actions,
+    duration_ms
   FROM {{ journeys_part('post_purchase__tick') }} AS post_purchase__tick
   UNION ALL
   SELECT
