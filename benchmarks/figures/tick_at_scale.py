@@ -46,8 +46,8 @@ def _timed(con: duckdb.DuckDBPyConnection, sql: str) -> float:
 
 @figure("tick_at_scale", title="Tick at scale", profiles=1_000_000)
 def tick_at_scale(ws: Workspace) -> Result:
-    """One hourly tick of the seed journeys (six since issue 8) on the synthetic warehouse (20 events per
-    profile over 30 days) after 12 warm-up hourly ticks. The SQL time is
+    """One hourly tick of the seed journeys (six since issue 8) on the synthetic warehouse
+    (20 events per profile over 30 days) after 12 warm-up hourly ticks. The SQL time is
     `TickTiming.total_ms` of the in-process engine (a fresh engine's first tick, which also
     renders the SQL, is left out); the floor is one scan of the events joined to the open
     entries (`journeys.journey_state where status = 'active'`) in the same DuckDB process,
