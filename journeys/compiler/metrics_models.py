@@ -4,8 +4,8 @@ Why this shape: BI tools, ``journeys status``, the journey picture and Dagster r
 at any time, and a tick must not pay for history. So each tick appends small counts (steps
 by tile and edge, ended entries with their durations, new conversions), and the metrics
 are views that add those counts up and join what is open now. Their cost follows the
-number of ticks and tiles, not of steps ever taken; only the A/B readout reads steps, and
-only those taken out of split tiles and entry steps, at read time.
+number of ticks and tiles, not of steps ever taken; the A/B readout reads one row per entry
+and arm (``journey_split_entries``), at read time.
 
 Tiles come from the specs (compiled in as constants), so a tile nobody reached yet still
 has its row of zeros, as a canvas shows every tile.
@@ -350,24 +350,42 @@ def _arms(specs: dict[str, JourneySpec], governance: GovernanceSpec | None
     return rows
 
 
-def _assigned(governance: GovernanceSpec | None) -> exp.Query:
-    """(journey_id, tile_id, path, member_id, entry_seq): each entry's arm."""
-    s = ref("journey_steps", "s")
-    split = (exp.select(col("journey_id", "s"), exp.alias_(col("from_tile", "s"), "tile_id"),
-                        exp.alias_(col("via", "s"), "path"), col("member_id", "s"),
-                        col("entry_seq", "s"))
-             .from_(s).join(table("arms", "a"), on=exp.and_(
-                 _eq(col("journey_id", "a"), col("journey_id", "s")),
-                 _eq(col("tile_id", "a"), col("from_tile", "s")),
-                 _eq(col("path", "a"), col("via", "s")))))
-    if governance is None or governance.holdout is None:
-        return split
-    group = exp.Case().when(in_holdout(col("member_id", "s"), governance.holdout),
-                            lit("holdout")).else_(lit("messaged"))
-    held = (exp.select(col("journey_id", "s"), exp.alias_(lit(HOLDOUT_TILE), "tile_id"),
-                       exp.alias_(group, "path"), col("member_id", "s"), col("entry_seq", "s"))
-            .from_(ref("journey_steps", "s")).where(_eq(col("via", "s"), lit("entry"))))
-    return union_all([split, held])
+def split_entries(specs: dict[str, JourneySpec], governance: GovernanceSpec | None) -> ModelPlan:
+    """Each entry's arm, appended as entries take a split path (or enter, for the holdout):
+    the A/B readout then reads one row per entry and arm, not every step."""
+    arms = _arms(specs, governance)
+    columns = tables.SPLIT_ENTRIES
+    if not arms:
+        query = _empty(columns)
+    else:
+        steps = exp.Subquery(this=union_of_parts(sorted(specs), "steps", tables.JOURNEY_STEPS),
+                             alias=exp.TableAlias(this=exp.to_identifier("s")))
+        picked = [col("member_id", "s"), col("entry_seq", "s"),
+                  exp.alias_(col("entered_at", "s"), "assigned_at"), col("tick_at", "s")]
+        parts: list[exp.Query] = []
+        if any(r["tile_id"].name != HOLDOUT_TILE for r in arms):
+            parts.append(
+                exp.select(col("journey_id", "s"), exp.alias_(col("from_tile", "s"), "tile_id"),
+                           exp.alias_(col("via", "s"), "path"), *[c.copy() for c in picked])
+                .from_(steps.copy()).join(table("arms", "a"), on=exp.and_(
+                    _eq(col("journey_id", "a"), col("journey_id", "s")),
+                    _eq(col("tile_id", "a"), col("from_tile", "s")),
+                    _eq(col("path", "a"), col("via", "s")))))
+        if governance is not None and governance.holdout is not None:
+            group = exp.Case().when(in_holdout(col("member_id", "s"), governance.holdout),
+                                    lit("holdout")).else_(lit("messaged"))
+            parts.append(
+                exp.select(col("journey_id", "s"), exp.alias_(lit(HOLDOUT_TILE), "tile_id"),
+                           exp.alias_(group, "path"), *[c.copy() for c in picked])
+                .from_(steps.copy()).where(_eq(col("via", "s"), lit("entry"))))
+        query = union_all(parts)
+        query = exp.select(*tables.names(columns)).from_(exp.Subquery(
+            this=query, alias=exp.TableAlias(this=exp.to_identifier("u")))).with_(
+            "arms", as_=_constants(arms))
+    return output_plan("journey_split_entries", query, columns,
+                       "Which arm of each split (and of the holdout) every entry is in, "
+                       "appended as entries take the path.", schema=INTERNAL_SCHEMA,
+                       unique=("journey_id", "tile_id", "member_id", "entry_seq"))
 
 
 def split_readout(specs: dict[str, JourneySpec], governance: GovernanceSpec | None) -> ModelPlan:
@@ -377,12 +395,14 @@ def split_readout(specs: dict[str, JourneySpec], governance: GovernanceSpec | No
                            tables.SPLIT_READOUT, _READOUT_DOC, materialized="view",
                            unique=("journey_id", "tile_id", "path"), test_clock="")
     keys = ("journey_id", "tile_id", "path")
+    after = exp.GTE(this=col("converted_at", "c"), expression=col("assigned_at", "g"))
     counts = (exp.select(*[col(k, "g") for k in keys],
                          exp.alias_(exp.func("count", exp.Star()), "entered"),
                          exp.alias_(exp.func("count", col("member_id", "c")), "converted"))
-              .from_(table("assigned", "g"))
-              .join(ref("journey_conversions", "c"), on=_on("c", "g", "journey_id", "member_id",
-                                                              "entry_seq"), join_type="left")
+              .from_(ref("journey_split_entries", "g"))
+              .join(ref("journey_conversions", "c"), on=exp.and_(
+                  _on("c", "g", "journey_id", "member_id", "entry_seq"), after),
+                    join_type="left")
               .group_by(*[col(k, "g") for k in keys]))
     rates = (exp.select(*[col(k, "a") for k in keys], col("path_order", "a"),
                         col("baseline_path", "a"),
@@ -417,7 +437,7 @@ def split_readout(specs: dict[str, JourneySpec], governance: GovernanceSpec | No
             _eq(col("journey_id", "b"), col("journey_id", "r")),
             _eq(col("tile_id", "b"), col("tile_id", "r")),
             _eq(col("path", "b"), col("baseline_path", "r"))), join_type="left")
-        .with_("arms", as_=_constants(arms)).with_("assigned", as_=_assigned(governance))
+        .with_("arms", as_=_constants(arms))
         .with_("counts", as_=counts).with_("rated", as_=rate)
     )
     return output_plan("journey_split_readout", query, tables.SPLIT_READOUT, _READOUT_DOC,
@@ -434,4 +454,5 @@ def metrics_models(specs: dict[str, JourneySpec],
     """The metrics models of a project (C7), after the outputs they count."""
     journey_ids = sorted(specs)
     return [step_counts(journey_ids), entry_counts(journey_ids), conversions(specs),
-            tile_stats(specs), journey_metrics(specs), split_readout(specs, governance)]
+            split_entries(specs, governance), tile_stats(specs), journey_metrics(specs),
+            split_readout(specs, governance)]

@@ -241,6 +241,17 @@ ENTRY_COUNTS = (
       not_null=True),
 )
 
+SPLIT_ENTRIES = (
+    C("journey_id", "varchar", "The journey.", not_null=True),
+    C("tile_id", "varchar", "The split tile, or _holdout.", not_null=True),
+    C("path", "varchar", "The arm the entry is in: the path it took; holdout or messaged.",
+      not_null=True),
+    *ENTRY_KEY,
+    C("assigned_at", "timestamp", "When it took the path (its entry, for the holdout): only "
+      "conversions from then on count for the arm.", not_null=True),
+    C("tick_at", "timestamp", "Clock of the tick that took the step.", not_null=True),
+)
+
 DELIVERY_STATUSES = ("sent", "failed", "dead", "unknown", "retrying", "suppressed", "deferred")
 
 TILE_STATS = (
@@ -303,7 +314,8 @@ SPLIT_READOUT = (
     C("baseline_path", "varchar", "The baseline arm of the comparison.", not_null=True),
     C("entered", "bigint", "Entries that took the path (or entries of the group).",
       not_null=True),
-    C("converted", "bigint", "Of those, entries that reached the goal (null without one)."),
+    C("converted", "bigint", "Of those, entries that reached the goal after taking the path "
+      "(null without a goal)."),
     C("conversion_rate", "double", "converted / entered."),
     C("diff", "double", "conversion_rate minus the baseline's (null for the baseline)."),
     C("ci_low", "double", "Lower end of the 95% interval of diff (normal approximation, "

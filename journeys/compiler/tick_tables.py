@@ -34,6 +34,7 @@ APPENDED = (
     (OUTPUT_SCHEMA, "journey_conversions", "tick_at"),
     (INTERNAL_SCHEMA, "journey_step_counts", "tick_at"),
     (INTERNAL_SCHEMA, "journey_entry_counts", "tick_at"),
+    (INTERNAL_SCHEMA, "journey_split_entries", "tick_at"),
 )
 
 DECIDED = ((OUTPUT_SCHEMA, "governed_actions", "decision_seq"),)

@@ -280,4 +280,15 @@ def test_the_holdout_is_read_out_against_the_members_messaged() -> None:
     assert (messaged["ci_low"], messaged["ci_high"]) == (
         pytest.approx(-1.087738, abs=1e-6), pytest.approx(0.421071, abs=1e-6))
     split = rows[("ab", "treatment")]  # the split's own readout is there too
-    assert (split["entered"], split["converted"], split["diff"]) == (1, 0, pytest.approx(-1.0))
+    assert (split["entered"], split["converted"], split["diff"]) == (1, 0, 0.0)
+
+
+def test_a_conversion_before_the_split_does_not_count_for_its_path(trial: Engine) -> None:
+    """m6 bought at +1h, while waiting; the time-out took it into the split's control path
+    at +2d. The entry converted, but not after taking the path: control has 1 entry and 0
+    conversions (what the path did cannot have caused it)."""
+    rows = {r["path"]: r for r in trial.rows("journey_split_readout", "path")}
+    assert (rows["control"]["entered"], rows["control"]["converted"]) == (1, 0)
+    assert (rows["treatment"]["entered"], rows["treatment"]["converted"]) == (1, 0)
+    assert [r["member_id"] for r in trial.rows("journey_conversions", "member_id")] == [
+        "m1", "m6"]

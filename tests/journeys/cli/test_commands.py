@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import datetime
@@ -111,3 +112,31 @@ def test_simulate_runs_consecutive_ticks(project: Path) -> None:
     with duckdb.connect(str(warehouse)) as con:
         ticks = con.execute("select count(distinct tick_at) from journeys.journey_ticks").fetchone()
     assert ticks == (6,)
+
+
+def test_status_json_and_render_after_a_few_ticks(project: Path) -> None:
+    warehouse = project / "w.duckdb"
+    generate_warehouse(warehouse, profiles=200, days=5, end=datetime(2026, 11, 1), seed=1)
+    ticked = run(["simulate", "--start", "2026-10-30T00:00:00Z", "--end",
+                  "2026-10-31T00:00:00Z"], project, warehouse)
+    assert ticked.returncode == 0, ticked.stderr
+    status = run(["status", "--json"], project, warehouse)
+    assert status.returncode == 0, status.stderr
+    journeys = {j["journey_id"]: j for j in json.loads(status.stdout)}
+    assert set(journeys) == {p.stem for p in (project / "journey_specs").glob("[a-z]*.yml")}
+    welcome = journeys["welcome_series"]
+    assert welcome["metrics"]["entered"] > 0
+    assert welcome["metrics"]["last_tick_at"] == "2026-10-31T00:00:00"
+    assert [t["tile_id"] for t in welcome["tiles"]][:3] == ["start", "wait_1h", "welcome_email"]
+    drawn = run(["render", "welcome_series", "--out", str(project / "pics")], project, warehouse)
+    assert drawn.returncode == 0, drawn.stderr
+    svg = (project / "pics" / "welcome_series.svg").read_text()
+    assert 'id="tile-welcome_email"' in svg
+    assert "<svg" in (project / "pics" / "welcome_series.html").read_text()
+
+
+def test_status_and_render_name_an_unknown_journey(project: Path) -> None:
+    for args in (["status", "welcom_series"], ["render", "welcom_series"]):
+        result = run(args, project, project / "w.duckdb")
+        assert result.returncode == 1
+        assert "no journey 'welcom_series'" in result.stderr and "Traceback" not in result.stderr

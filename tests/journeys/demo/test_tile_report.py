@@ -51,7 +51,7 @@ def test_the_ab_table_shows_each_arm_against_the_baseline(warehouse: Path) -> No
     with duckdb.connect(str(warehouse), read_only=True) as con:
         [readout] = readouts(con, {"trial": TRIAL})
     text = text_of(ab_table(readout))
-    assert "baseline" in text and "-100.0 pts [-100.0, -100.0]" in text
+    assert "baseline" in text and "+0.0 pts [+0.0, +0.0]" in text
 
 
 def test_status_json_holds_every_number(warehouse: Path) -> None:

@@ -113,32 +113,6 @@ WITH arms AS (
     CAST(1 AS INT) AS path_order,
     'holdout' AS baseline_path,
     CAST(1 AS INT) AS has_goal
-), assigned AS (
-  SELECT
-    s.journey_id,
-    s.from_tile AS tile_id,
-    s.via AS path,
-    s.member_id,
-    s.entry_seq
-  FROM {{ ref('journey_steps') }} AS s
-  JOIN arms AS a
-    ON a.journey_id = s.journey_id AND a.tile_id = s.from_tile AND a.path = s.via
-  UNION ALL
-  SELECT
-    s.journey_id,
-    '_holdout' AS tile_id,
-    CASE
-      WHEN (
-        TO_NUMBER(SUBSTRING(MD5('holdout:' || CAST(s.member_id AS VARCHAR)), 1, 8), 'XXXXXXXX')
-      ) % 10000 < 500
-      THEN 'holdout'
-      ELSE 'messaged'
-    END AS path,
-    s.member_id,
-    s.entry_seq
-  FROM {{ ref('journey_steps') }} AS s
-  WHERE
-    s.via = 'entry'
 ), counts AS (
   SELECT
     g.journey_id,
@@ -146,11 +120,14 @@ WITH arms AS (
     g.path,
     COUNT(*) AS entered,
     COUNT(c.member_id) AS converted
-  FROM assigned AS g
+  FROM {{ ref('journey_split_entries') }} AS g
   LEFT JOIN {{ ref('journey_conversions') }} AS c
-    ON c.journey_id = g.journey_id
-    AND c.member_id = g.member_id
-    AND c.entry_seq = g.entry_seq
+    ON (
+      c.journey_id = g.journey_id
+      AND c.member_id = g.member_id
+      AND c.entry_seq = g.entry_seq
+    )
+    AND c.converted_at >= g.assigned_at
   GROUP BY
     g.journey_id,
     g.tile_id,
