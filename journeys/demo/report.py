@@ -58,8 +58,9 @@ def summary_line(readout: JourneyReadout) -> str:
 
 def tile_table(readout: JourneyReadout, ticked: bool = True) -> Table:
     """A row per tile, in flow order; the journey's totals as the caption."""
-    table = Table(title=f"{readout.name} [dim]({readout.journey_id})[/dim]",
-                  caption=summary_line(readout) if ticked else "no ticks yet",
+    caption = summary_line(readout) if ticked else "no metrics yet: a tick (`journeys run`) " \
+        "builds them"
+    table = Table(title=f"{readout.name} [dim]({readout.journey_id})[/dim]", caption=caption,
                   title_justify="left", caption_justify="left")
     for name, justify in (("tile", "left"), ("type", "left"), ("active", "right"),
                           ("passed through", "right"), ("exited here", "right"),

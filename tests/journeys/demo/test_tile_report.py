@@ -73,4 +73,4 @@ def test_status_before_any_tick_lists_the_tiles(tmp_path: Path) -> None:
     console = Console(record=True, width=120)
     print_report(path, {"trial": TRIAL}, console=console)
     text = console.export_text()
-    assert "no ticks yet" in text and "nudge_wait" in text
+    assert "no metrics yet" in text and "nudge_wait" in text
