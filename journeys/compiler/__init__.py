@@ -32,10 +32,12 @@ def batchable(specs: dict[str, JourneySpec], profile_columns: frozenset[str]) ->
 
 def compile_plans(
     specs: dict[str, JourneySpec], profile_columns: frozenset[str],
-    governance: GovernanceSpec | None = None,
+    governance: GovernanceSpec | None = None, *, metrics: bool = True,
 ) -> list[ModelPlan]:
     """Every model of the project, in build order (``governance``: ``_governance.yml``,
-    C9; without it no governance models).
+    C9; without it no governance models). ``metrics=False`` leaves out the metrics
+    models (conversions, counts, the metrics views): nothing else reads them, and engine
+    test suites that check steps and actions need not pay for them on every tick.
 
     Example:
         >>> compile_plans({}, frozenset({"member_id"}))[0].name
@@ -43,9 +45,11 @@ def compile_plans(
     """
     plans = staging_models()
     for journey_id in sorted(specs):
-        plans += JourneyCompiler(specs[journey_id], specs, profile_columns).build()
+        plans += JourneyCompiler(specs[journey_id], specs, profile_columns).build(
+            metrics=metrics)
     plans += output_models(sorted(specs))
     if governance is not None:
         plans += governance_models(governance, specs)
-    plans += metrics_models(specs, governance)
+    if metrics:
+        plans += metrics_models(specs, governance)
     return topological(plans)

@@ -122,11 +122,12 @@ class JourneyCompiler:
 
     # --- models -------------------------------------------------------------------------
 
-    def build(self) -> list[ModelPlan]:
+    def build(self, metrics: bool = True) -> list[ModelPlan]:
         plans = [self.clock(), self.advance_open(), self.admit(), self.advance_new(),
                  self.steps(), self.actions(), self.profile_updates(), self.ended(),
                  self.open_entries(), self.members(), self.tick()]
-        return plans + ([self.conversions()] if self.spec.goal is not None else [])
+        with_goal = metrics and self.spec.goal is not None
+        return plans + ([self.conversions()] if with_goal else [])
 
     def generation(self) -> tuple[ModelPlan, ModelPlan] | None:
         """The in-process executor's extra round for a batch of clocks: members whose entry

@@ -118,12 +118,14 @@ _spark_active: Engine | None = None
 
 class Engine:
     """The compiled engine over a world, on the selected engine (a given DuckDB connection
-    wins). On Spark, one catalog serves the whole process: creating an engine first
-    copies the previous one's outputs into memory, so both can still be read."""
+    wins); with ``metrics``, the metrics models too (every tick of Spark pays a second per
+    model, so the suites that check steps and actions leave them out). On Spark, one catalog
+    serves the whole process: creating an engine first copies the previous one's outputs
+    into memory, so both can still be read."""
 
     def __init__(self, specs: Sequence[JourneySpec], world: World,
                  con: duckdb.DuckDBPyConnection | None = None,
-                 governance: GovernanceSpec | None = None) -> None:
+                 governance: GovernanceSpec | None = None, metrics: bool = False) -> None:
         global _spark_active
         world = replace(world, profiles=[dict(p) for p in world.profiles])
         self.world = world
@@ -138,7 +140,7 @@ class Engine:
         world.load(self.session)
         by_id = {s.id: s for s in specs}
         columns = frozenset(world.profile_columns())
-        self.plans = compile_plans(by_id, columns, governance)
+        self.plans = compile_plans(by_id, columns, governance, metrics=metrics)
         self.batchable = batchable(by_id, columns)
         self.engine = InProcessEngine(self.session, self.plans,
                                       compile_generations(by_id, columns))

@@ -142,7 +142,7 @@ def _spark_row(row: dict) -> dict:
     """A row as dbt_on_spark wrote it (timestamps as text) in the types DuckDB returns."""
     out = {}
     for name, value in row.items():
-        if isinstance(value, str) and name.endswith("_at") and len(value) >= 19:
+        if isinstance(value, str) and name.endswith(("_at", "_until")) and len(value) >= 19:
             value = datetime.fromisoformat(value)
         out[name] = value
     return out

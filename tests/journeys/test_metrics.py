@@ -94,7 +94,7 @@ def log_deliveries(engine: Engine) -> None:
 
 @pytest.fixture(scope="module")
 def trial() -> Engine:
-    engine = Engine([TRIAL], trial_world())
+    engine = Engine([TRIAL], trial_world(), metrics=True)
     engine.tick(*CLOCKS)
     log_deliveries(engine)
     return engine
@@ -176,7 +176,7 @@ def test_a_goal_condition_converts_at_the_first_tick_it_holds() -> None:
                             for m in ("a", "b", "c")],
                   manual_entries=[{"journey_id": "upgrade", "member_id": m,
                                    "requested_at": T0} for m in ("a", "b", "c")])
-    engine = Engine([spec], world).tick(T0, T0 + 6 * H)
+    engine = Engine([spec], world, metrics=True).tick(T0, T0 + 6 * H)
     engine.update_profile("a", plan="pro")
     engine.tick(T0 + 12 * H)
     engine.update_profile("b", plan="pro")  # after b's entry ended at +1d: too late
@@ -194,13 +194,14 @@ def test_a_journey_without_a_goal_has_no_conversion_rate() -> None:
         "tiles": {"start": {"type": "entry", "next": "done"}, "done": {"type": "exit"}}})
     world = World(profiles=[{"member_id": "a", "timezone": None}],
                   manual_entries=[{"journey_id": "plain", "member_id": "a", "requested_at": T0}])
-    [row] = Engine([spec], world).tick(T0).rows("journey_metrics", "journey_id")
+    [row] = Engine([spec], world, metrics=True).tick(T0).rows("journey_metrics", "journey_id")
     assert (row["entered"], row["completed"], row["converted"], row["conversion_rate"],
             row["avg_duration_s"]) == (1, 1, 0, None, 0.0)
 
 
 def test_every_tile_has_a_row_before_the_first_tick(trial: Engine) -> None:
-    engine = Engine([TRIAL], World(profiles=[{"member_id": "x", "timezone": None}]))
+    engine = Engine([TRIAL], World(profiles=[{"member_id": "x", "timezone": None}]),
+                    metrics=True)
     engine.tick(T0)
     rows = engine.rows("journey_tile_stats", "tile_order")
     assert [r["tile_id"] for r in rows] == ["start", "nudge_wait", "offer", "ab", "done",
@@ -247,7 +248,7 @@ def test_the_ab_interval_matches_the_worked_example() -> None:
                                   for m in members],
                   events=[{"member_id": m, "event": "purchased", "occurred_at": T0 + H}
                           for m in buyers])
-    engine = Engine([AB], world).tick(T0, T0 + 2 * H)
+    engine = Engine([AB], world, metrics=True).tick(T0, T0 + 2 * H)
     rows = {r["path"]: r for r in engine.rows("journey_split_readout", "path")}
     control, treatment = rows["control"], rows["treatment"]
     assert (control["entered"], control["converted"], control["conversion_rate"]) == (
@@ -265,7 +266,7 @@ def test_the_holdout_is_read_out_against_the_members_messaged() -> None:
     """With a 20% holdout, m2 and m6 (buckets 1029 and 1276) are held out: 1 of 2 converted
     (m6); of the 6 messaged, 1 (m1). The difference 1/6 − 1/2 = −1/3, its standard error
     sqrt((1/6)(5/6)/6 + (1/2)(1/2)/2) = 0.384900, so [−1.087738, 0.421071]."""
-    engine = Engine([TRIAL], trial_world(),
+    engine = Engine([TRIAL], trial_world(), metrics=True,
                     governance=GovernanceSpec.model_validate({"holdout": {"percent": 20}}))
     engine.tick(*CLOCKS)
     rows = {(r["tile_id"], r["path"]): r for r in engine.rows("journey_split_readout",

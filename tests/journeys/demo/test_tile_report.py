@@ -19,7 +19,7 @@ from tests.journeys.test_metrics import CLOCKS, TRIAL, log_deliveries, trial_wor
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("status") / "w.duckdb"
     con = duckdb.connect(str(path))
-    engine = Engine([TRIAL], trial_world(), con=con)
+    engine = Engine([TRIAL], trial_world(), con=con, metrics=True)
     engine.tick(*CLOCKS)
     log_deliveries(engine)
     con.close()

@@ -65,7 +65,7 @@ def nudge() -> Engine:
             event("fox", "unsubscribed", datetime(2026, 6, 3, 12)),
         ],
     )
-    return Engine([seed_spec(J)], world).tick(*TICKS)
+    return Engine([seed_spec(J)], world, metrics=True).tick(*TICKS)
 
 
 def test_the_split_paths_are_the_members_buckets() -> None:
