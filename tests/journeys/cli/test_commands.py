@@ -117,7 +117,7 @@ def test_simulate_runs_consecutive_ticks(project: Path) -> None:
 def test_status_json_and_render_after_a_few_ticks(project: Path) -> None:
     warehouse = project / "w.duckdb"
     generate_warehouse(warehouse, profiles=200, days=5, end=datetime(2026, 11, 1), seed=1)
-    ticked = run(["simulate", "--start", "2026-10-30T00:00:00Z", "--end",
+    ticked = run(["simulate", "--start", "2026-10-30T18:00:00Z", "--end",
                   "2026-10-31T00:00:00Z"], project, warehouse)
     assert ticked.returncode == 0, ticked.stderr
     status = run(["status", "--json"], project, warehouse)
