@@ -291,6 +291,62 @@ def _write_pictures(settings, specs: dict, out: Path | None) -> list[tuple[Path,
     return written
 
 
+def _membership(settings, kind: str, journey_id: str, members: tuple[str, ...],
+                file: Path | None, at: str | None, wait: float) -> None:
+    from journeys.membership import MembershipError, members_from_csv, record_requests
+
+    _selected(settings, journey_id)
+    _need_warehouse(settings)
+    requested_at = _clock(at)
+    try:
+        wanted = list(members) + (members_from_csv(file) if file is not None else [])
+        result = record_requests(settings, journey_id, wanted, kind, requested_at, wait)
+    except (MembershipError, TickBusy) as failure:
+        _fail(str(failure))
+    verb = "entry" if kind == "enter" else "removal"
+    console.print(f"{journey_id}: {len(result.recorded)} {verb} request(s) recorded in "
+                  f"{result.table} at {requested_at:%Y-%m-%d %H:%M:%S} UTC; the next tick "
+                  "applies them")
+    if result.unknown:
+        shown = ", ".join(result.unknown[:20]) + (" …" if len(result.unknown) > 20 else "")
+        _fail(f"{len(result.unknown)} member(s) have no profile and were not recorded: {shown}")
+
+
+_MEMBERS = click.argument("members", nargs=-1)
+_FILE = click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
+                     default=None, help="A CSV file with a member_id column.")
+_AT = click.option("--at", "at", default=None,
+                   help="When the request takes effect, ISO 8601 (default: now).")
+_WAIT = click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(min=0),
+                     help="Seconds to wait for a tick or dispatch that holds the warehouse.")
+
+
+@main.command()
+@click.argument("journey_id")
+@_MEMBERS
+@_FILE
+@_AT
+@_WAIT
+@click.pass_obj
+def enter(settings, journey_id: str, members: tuple[str, ...], file: Path | None,
+          at: str | None, wait: float) -> None:
+    """Put members into a journey (recorded in manual_entries; the next tick applies it)."""
+    _membership(settings, "enter", journey_id, members, file, at, wait)
+
+
+@main.command()
+@click.argument("journey_id")
+@_MEMBERS
+@_FILE
+@_AT
+@_WAIT
+@click.pass_obj
+def remove(settings, journey_id: str, members: tuple[str, ...], file: Path | None,
+           at: str | None, wait: float) -> None:
+    """Take members out of a journey (manual_removals; the next tick exits them, S15)."""
+    _membership(settings, "remove", journey_id, members, file, at, wait)
+
+
 @main.command()
 @click.option("--profiles", default=10_000, show_default=True, help="Synthetic profiles.")
 @click.option("--days", default=14, show_default=True, help="Days of hourly ticks to simulate.")

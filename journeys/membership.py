@@ -1,0 +1,98 @@
+"""Manual membership (C2 ``journeys enter`` / ``journeys remove``, C3 inputs).
+
+Why requests rather than direct changes: a tick is the only writer of journey state, so an
+operator's "put these members in" or "take them out" is recorded in ``manual_entries`` /
+``manual_removals`` with its time, and the next tick applies it at that logical time (S3
+for entries; a removal is an exit criterion that always applies, S15). Members without a
+profile row could never enter: they are reported, not recorded, so nothing is silently
+dropped later.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from journeys.compiler.relations import SOURCE_SCHEMA
+from journeys.settings import Settings
+from journeys.tick.inprocess import ensure_inputs
+from journeys.tick.lease import tick_lease
+
+Kind = Literal["enter", "remove"]
+TABLES: dict[str, str] = {"enter": "manual_entries", "remove": "manual_removals"}
+
+
+class MembershipError(ValueError):
+    """A request that cannot be recorded as given (the message says what to do)."""
+
+
+@dataclass(frozen=True)
+class MembershipResult:
+    """What was recorded, and which members were not (no profile row)."""
+
+    recorded: tuple[str, ...]
+    unknown: tuple[str, ...]
+    table: str
+    requested_at: datetime
+
+
+def members_from_csv(path: Path) -> list[str]:
+    """The ``member_id`` column of a CSV file with a header row.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.csv"
+        >>> _ = f.write_text("member_id,note\\nm1,vip\\n m2 ,\\n\\n")
+        >>> members_from_csv(f)
+        ['m1', 'm2']
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if not reader.fieldnames or "member_id" not in reader.fieldnames:
+                raise MembershipError(f"{path}: no 'member_id' column in the header row "
+                                      f"(found: {', '.join(reader.fieldnames or []) or 'none'})")
+            return [row["member_id"].strip() for row in reader
+                    if row.get("member_id") and row["member_id"].strip()]
+    except OSError as failed:
+        raise MembershipError(f"{path}: cannot be read ({failed.strerror})") from None
+
+
+def record_requests(settings: Settings, journey_id: str, members: Iterable[str], kind: Kind,
+                    requested_at: datetime, wait_s: float = 0.0) -> MembershipResult:
+    """Record entry or removal requests for the members that have a profile, under the
+    warehouse's lease (a tick or a dispatch may be writing)."""
+    wanted = list(dict.fromkeys(m for m in members if m))
+    if not wanted:
+        raise MembershipError("no members given: name them, or --file a CSV with a "
+                              "member_id column")
+    table = TABLES[kind]
+    with tick_lease(settings.warehouse, f"journeys {kind}", requested_at, wait_s):
+        con = duckdb.connect(str(settings.warehouse))
+        try:
+            ensure_inputs(con)
+            con.execute("create temp table _wanted (member_id varchar)")
+            con.executemany("insert into _wanted values (?)", [[m] for m in wanted])
+            known = {row[0] for row in con.execute(
+                f"select w.member_id from _wanted w join {SOURCE_SCHEMA}.profiles p "
+                "on p.member_id = w.member_id").fetchall()}
+            recorded = [m for m in wanted if m in known]
+            if recorded:
+                con.executemany(
+                    f"insert into {SOURCE_SCHEMA}.{table} (journey_id, member_id, "
+                    "requested_at) values (?, ?, ?)",
+                    [[journey_id, m, requested_at] for m in recorded])
+        except duckdb.CatalogException as missing:
+            raise MembershipError(f"{settings.warehouse}: {missing}: the warehouse needs its "
+                                  "profiles table (C3)") from None
+        finally:
+            con.close()
+    return MembershipResult(recorded=tuple(recorded),
+                            unknown=tuple(m for m in wanted if m not in known),
+                            table=table, requested_at=requested_at)
