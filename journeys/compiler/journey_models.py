@@ -23,7 +23,7 @@ from journeys.compiler.bindings import (
 )
 from journeys.compiler.conversions import conversions_query
 from journeys.compiler.graph import sub_journey_sources
-from journeys.compiler.plan import ColumnDoc, ModelPlan
+from journeys.compiler.plan import ColumnDoc, ModelPlan, empty_relation
 from journeys.compiler.relations import INTERNAL_SCHEMA, clock_input, prior, ref
 from journeys.compiler.walk import (
     STEP_TYPES,
@@ -436,8 +436,7 @@ class JourneyCompiler:
                 exp.alias_(lit(action), "action"), exp.alias_(template, "template"),
                 exp.alias_(payload, "payload"), exp.alias_(col("entered_at", "s"), "due_at"),
                 col("tick_at", "s")))
-        query = union_all(parts) if parts else ModelPlan(
-            "x", "", "", "view", exp.select("1"), tables.DUE_ACTIONS).empty_query()
+        query = union_all(parts) if parts else empty_relation(tables.DUE_ACTIONS)
         return self.plan("actions", query, tables.DUE_ACTIONS, materialized="table",
                          unique_combination=("action_id",),
                          tested_in="due_actions",
@@ -456,8 +455,7 @@ class JourneyCompiler:
                     col("entry_seq", "s"), col("tile_id", "s"),
                     exp.alias_(lit(column), "column_name"), exp.alias_(value, "value"),
                     exp.alias_(col("entered_at", "s"), "updated_at"), col("tick_at", "s")))
-        empty = ModelPlan("x", "", "", "view", exp.select("1"), tables.PROFILE_UPDATES)
-        query = union_all(parts) if parts else empty.empty_query()
+        query = union_all(parts) if parts else empty_relation(tables.PROFILE_UPDATES)
         return self.plan("profile_updates", query, tables.PROFILE_UPDATES, materialized="table",
                          unique_combination=("action_id", "column_name"),
                          tested_in="profile_updates",

@@ -20,7 +20,7 @@ from sqlglot import exp
 from journeys.compiler import dialect, tables
 from journeys.compiler.governance_models import in_holdout
 from journeys.compiler.graph import tile_depths, tiles_in_order
-from journeys.compiler.plan import ColumnDoc, ModelPlan
+from journeys.compiler.plan import ColumnDoc, ModelPlan, empty_relation
 from journeys.compiler.project_models import output_plan, union_of_parts
 from journeys.compiler.relations import INTERNAL_SCHEMA, log_table, part, ref
 from journeys.compiler.walk import col, lit, table, union_all
@@ -31,10 +31,6 @@ EXIT = "_exit"
 HOLDOUT_TILE = "_holdout"
 Z = 1.96
 """Two-sided 95% quantile of the normal distribution."""
-
-
-def _empty(columns: tuple[ColumnDoc, ...]) -> exp.Query:
-    return ModelPlan("x", "", "", "view", exp.select("1"), columns).empty_query()
 
 
 def _constants(rows: list[dict[str, exp.Expression]]) -> exp.Query:
@@ -195,7 +191,7 @@ def tile_stats(specs: dict[str, JourneySpec]) -> ModelPlan:
     catalog = _tile_catalog(specs)
     cols = tables.STEP_COUNTS[0:1] + tables.STEP_COUNTS[2:4] + (
         ColumnDoc("depth", "integer"), ColumnDoc("tile_order", "integer"))
-    known = _constants(catalog) if catalog else _empty(cols)
+    known = _constants(catalog) if catalog else empty_relation(cols)
     sc = table("sc", "s")
     gone = (exp.select("journey_id", "tile_id", exp.alias_(exp.func("max", col("tile_type")),
                                                           "tile_type"),
@@ -276,7 +272,7 @@ def journey_metrics(specs: dict[str, JourneySpec]) -> ModelPlan:
              ColumnDoc("has_goal", "integer"))
     known = _constants([{"journey_id": lit(j), "journey_name": lit(specs[j].name),
                          "has_goal": _int(int(specs[j].goal is not None))}
-                        for j in journey_ids]) if journey_ids else _empty(names)
+                        for j in journey_ids]) if journey_ids else empty_relation(names)
     entered = (exp.select("journey_id", exp.alias_(_total(col("steps")), "n"))
                .from_(ref("journey_step_counts")).where(_eq(col("via"), lit("entry")))
                .group_by("journey_id"))
@@ -356,7 +352,7 @@ def split_entries(specs: dict[str, JourneySpec], governance: GovernanceSpec | No
     arms = _arms(specs, governance)
     columns = tables.SPLIT_ENTRIES
     if not arms:
-        query = _empty(columns)
+        query = empty_relation(columns)
     else:
         steps = exp.Subquery(this=union_of_parts(sorted(specs), "steps", tables.JOURNEY_STEPS),
                              alias=exp.TableAlias(this=exp.to_identifier("s")))
@@ -391,7 +387,7 @@ def split_entries(specs: dict[str, JourneySpec], governance: GovernanceSpec | No
 def split_readout(specs: dict[str, JourneySpec], governance: GovernanceSpec | None) -> ModelPlan:
     arms = _arms(specs, governance)
     if not arms:
-        return output_plan("journey_split_readout", _empty(tables.SPLIT_READOUT),
+        return output_plan("journey_split_readout", empty_relation(tables.SPLIT_READOUT),
                            tables.SPLIT_READOUT, _READOUT_DOC, materialized="view",
                            unique=("journey_id", "tile_id", "path"), test_clock="")
     keys = ("journey_id", "tile_id", "path")

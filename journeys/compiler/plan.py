@@ -84,9 +84,15 @@ class ModelPlan:
 
     def empty_query(self) -> exp.Query:
         """A zero-row select with this model's columns and types (before the first tick)."""
-        return exp.select(
-            *[exp.alias_(dialect.typed_null(c.type), c.name) for c in self.columns]
-        ).where(exp.false())
+        return empty_relation(self.columns)
+
+
+def empty_relation(columns: tuple[ColumnDoc, ...]) -> exp.Query:
+    """``select cast(null as <type>) as <column>, … where false``: a typed relation of no
+    rows (a model with nothing to union, a table read before it exists)."""
+    return exp.select(
+        *[exp.alias_(dialect.typed_null(c.type), c.name) for c in columns]
+    ).where(exp.false())
 
 
 def topological(plans: list[ModelPlan]) -> list[ModelPlan]:

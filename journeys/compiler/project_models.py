@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from journeys.compiler import dialect, tables
-from journeys.compiler.plan import ColumnDoc, ModelPlan
+from journeys.compiler.plan import ColumnDoc, ModelPlan, empty_relation
 from journeys.compiler.relations import (
     INTERNAL_SCHEMA,
     OUTPUT_SCHEMA,
@@ -77,7 +77,7 @@ def union_of_parts(journey_ids: list[str], suffix: str,
     names = tables.names(columns)
     parts = [exp.select(*names).from_(part(f"{jid}__{suffix}")) for jid in journey_ids]
     if not parts:
-        return ModelPlan("x", "", "", "view", exp.select("1"), columns).empty_query()
+        return empty_relation(columns)
     return exp.select(*names).from_(exp.Subquery(
         this=union_all(parts), alias=exp.TableAlias(this=exp.to_identifier("u"))))
 

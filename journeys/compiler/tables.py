@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from journeys.compiler import dialect
 from journeys.compiler.plan import ColumnDoc as C
+from journeys.compiler.plan import empty_relation
 
 TILE_TYPES = ("entry", "wait", "branch", "split", "action", "update_profile", "webhook",
               "sub_journey", "exit")
@@ -202,9 +202,7 @@ statistics read."""
 def empty_log(name: str) -> exp.Query:
     """A typed empty relation of a log table's read columns (before the first dispatch);
     the dbt side is the ``journeys_log`` macro."""
-    columns = {"delivery_log": DELIVERY_LOG_READ}[name]
-    return exp.select(*[exp.alias_(dialect.typed_null(c.type), c.name) for c in columns]) \
-        .where(exp.false())
+    return empty_relation({"delivery_log": DELIVERY_LOG_READ}[name])
 
 
 # --- metrics (C7 journey_tile_stats, journey_metrics; the A/B readout) ------------------------
