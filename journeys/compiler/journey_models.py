@@ -552,7 +552,7 @@ class JourneyCompiler:
             return exp.Subquery(this=q)
 
         advanced = exp.and_(exp.NEQ(this=col("via", "x"), expression=lit("entry")),
-                            exp.NEQ(this=col("tile_id", "x"), expression=lit("_exit")))
+                            exp.NEQ(this=col("tile_id", "x"), expression=lit(tables.EXIT_TILE)))
         query = (exp.select(exp.alias_(lit(self.j), "journey_id"),
                             exp.alias_(col("run_at", "k"), "tick_at"),
                             exp.alias_(count("admit"), "entered"),

@@ -27,8 +27,6 @@ from journeys.compiler.walk import col, lit, table, union_all
 from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec, edges
 
-EXIT = "_exit"
-HOLDOUT_TILE = "_holdout"
 Z = 1.96
 """Two-sided 95% quantile of the normal distribution."""
 
@@ -198,14 +196,14 @@ def tile_stats(specs: dict[str, JourneySpec]) -> ModelPlan:
                        exp.alias_(dialect.typed_null("integer"), "depth"),
                        exp.alias_(dialect.typed_null("integer"), "tile_order"))
             .from_(sc.copy())
-            .where(exp.and_(exp.NEQ(this=col("tile_id", "s"), expression=lit(EXIT)),
+            .where(exp.and_(exp.NEQ(this=col("tile_id", "s"), expression=lit(tables.EXIT_TILE)),
                             exp.not_(exp.Exists(this=exp.select("1").from_(table("known", "k"))
                                                 .where(_on("k", "s", "journey_id", "tile_id"))))))
             .group_by("journey_id", "tile_id"))
     ways = _ways_out(specs)
     labels = list(dict.fromkeys(label for names in ways.values() for label in names))
     steps = col("steps", "s")
-    not_exit = exp.NEQ(this=col("tile_id", "s"), expression=lit(EXIT))
+    not_exit = exp.NEQ(this=col("tile_id", "s"), expression=lit(tables.EXIT_TILE))
     reached = (exp.select("journey_id", "tile_id", exp.alias_(_total(steps), "n"))
                .from_(sc.copy()).where(not_exit).group_by("journey_id", "tile_id"))
     passed = (exp.select("journey_id", exp.alias_(col("from_tile"), "tile_id"),
@@ -216,7 +214,7 @@ def tile_stats(specs: dict[str, JourneySpec]) -> ModelPlan:
               .where(exp.and_(not_exit.copy(), exp.Is(this=col("from_tile"),
                                                       expression=exp.Null()).not_()))
               .group_by("journey_id", "from_tile"))
-    is_early = _eq(col("tile_id"), lit(EXIT))
+    is_early = _eq(col("tile_id"), lit(tables.EXIT_TILE))
     where_ended = exp.Case().when(is_early, col("from_tile")).else_(col("tile_id"))
     exited = (exp.select("journey_id", exp.alias_(where_ended, "tile_id"),
                          exp.alias_(_total(steps.copy()), "n"),
@@ -340,7 +338,7 @@ def _arms(specs: dict[str, JourneySpec], governance: GovernanceSpec | None
                              "baseline_path": lit(paths[0]), "has_goal": goal.copy()})
         if governance is not None and governance.holdout is not None:
             for order, path in enumerate(("holdout", "messaged")):
-                rows.append({"journey_id": lit(journey_id), "tile_id": lit(HOLDOUT_TILE),
+                rows.append({"journey_id": lit(journey_id), "tile_id": lit(tables.HOLDOUT_TILE),
                              "path": lit(path), "path_order": _int(order),
                              "baseline_path": lit("holdout"), "has_goal": goal.copy()})
     return rows
@@ -359,7 +357,7 @@ def split_entries(specs: dict[str, JourneySpec], governance: GovernanceSpec | No
         picked = [col("member_id", "s"), col("entry_seq", "s"),
                   exp.alias_(col("entered_at", "s"), "assigned_at"), col("tick_at", "s")]
         parts: list[exp.Query] = []
-        if any(r["tile_id"].name != HOLDOUT_TILE for r in arms):
+        if any(r["tile_id"].name != tables.HOLDOUT_TILE for r in arms):
             parts.append(
                 exp.select(col("journey_id", "s"), exp.alias_(col("from_tile", "s"), "tile_id"),
                            exp.alias_(col("via", "s"), "path"), *[c.copy() for c in picked])
@@ -371,7 +369,7 @@ def split_entries(specs: dict[str, JourneySpec], governance: GovernanceSpec | No
             group = exp.Case().when(in_holdout(col("member_id", "s"), governance.holdout),
                                     lit("holdout")).else_(lit("messaged"))
             parts.append(
-                exp.select(col("journey_id", "s"), exp.alias_(lit(HOLDOUT_TILE), "tile_id"),
+                exp.select(col("journey_id", "s"), exp.alias_(lit(tables.HOLDOUT_TILE), "tile_id"),
                            exp.alias_(group, "path"), *[c.copy() for c in picked])
                 .from_(steps.copy()).where(_eq(col("via", "s"), lit("entry"))))
         query = union_all(parts)

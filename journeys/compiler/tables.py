@@ -16,6 +16,10 @@ TILE_TYPES = ("entry", "wait", "branch", "split", "action", "update_profile", "w
 VIAS_NOTE = "entry, next, yes, no, timeout, exit_criteria or a split path name"
 EXIT_REASONS = ("completed", "goal", "event", "audience_exit", "timeout", "manual")
 STATUSES = ("active", "completed", "exited")
+EXIT_TILE = "_exit"
+"""The reserved tile of an early exit's step (C7)."""
+HOLDOUT_TILE = "_holdout"
+"""The A/B readout's tile for the global holdout against the members messaged."""
 
 ENTRY_KEY = (
     C("member_id", "varchar", "The member (profiles.member_id).", not_null=True),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from journeys.compiler import dialect
+from journeys.compiler import dialect, tables
 from journeys.compiler.bindings import at_clock, event_condition, profile_condition
 from journeys.compiler.graph import event_tiles, max_moves, split_ranges
 from journeys.compiler.relations import ref
@@ -503,7 +503,7 @@ class WalkBuilder:
             moved = moved.where(exp.GT(this=col("step_no"), expression=lit(0)))
         exit_row = exp.select(
             "member_id", "entry_seq", "entered_journey_at", exp.alias_(lit(10000), "step_no"),
-            exp.alias_(lit("_exit"), "tile_id"), exp.alias_(lit("exit"), "tile_type"),
+            exp.alias_(lit(tables.EXIT_TILE), "tile_id"), exp.alias_(lit("exit"), "tile_type"),
             exp.alias_(col("tile_id"), "from_tile"), exp.alias_(col("entered_at"),
                                                                "from_entered_at"),
             exp.alias_(lit("exit_criteria"), "via"), exp.alias_(col("exit_at"), "entered_at"),

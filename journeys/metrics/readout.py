@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from journeys.compiler.graph import tile_depths, tiles_in_order
+from journeys.compiler.tables import HOLDOUT_TILE
 from journeys.spec.models import JourneySpec
 
 
@@ -165,8 +166,8 @@ def read_readout(con: Any, spec: JourneySpec) -> JourneyReadout:
     metrics = _rows(con, f"select {', '.join(_METRIC_FIELDS)} from {SCHEMA}.journey_metrics "
                          "where journey_id = ?", [spec.id])
     arms = _rows(con, f"select {', '.join(_ARM_FIELDS)} from {SCHEMA}.journey_split_readout "
-                      "where journey_id = ? order by tile_id = '_holdout', tile_id, "
-                      "is_baseline desc, path", [spec.id])
+                      "where journey_id = ? order by tile_id = ?, tile_id, "
+                      "is_baseline desc, path", [spec.id, HOLDOUT_TILE])
     return JourneyReadout(
         journey_id=spec.id, name=spec.name,
         metrics=JourneyMetrics(spec.id, **metrics[0]) if metrics else JourneyMetrics(spec.id),
