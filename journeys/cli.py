@@ -31,7 +31,6 @@ from journeys.tick.runner import (
 )
 
 console = Console()
-PICTURES = "journey_pictures"
 ENGINES = click.Choice(["dbt", "inprocess"])
 
 
@@ -272,23 +271,11 @@ def render(settings, journey_id: str, out: Path | None) -> None:
 
 def _write_pictures(settings, specs: dict, out: Path | None) -> list[tuple[Path, Path]]:
     """One picture per journey, with the warehouse's numbers when it has any."""
-    import duckdb
+    from journeys.render import PICTURES_DIR, write_pictures
 
-    from journeys.metrics.readout import read_readout
-    from journeys.render import write_picture
-
-    out = out or settings.project_root / PICTURES
-    written = []
-    con = duckdb.connect(str(settings.warehouse)) \
-        if settings.warehouse.exists() else None
-    try:
-        for journey_id in sorted(specs):
-            readout = read_readout(con, specs[journey_id]) if con is not None else None
-            written.append(write_picture(specs[journey_id], readout, out))
-    finally:
-        if con is not None:
-            con.close()
-    return written
+    pictures = write_pictures(settings.warehouse, specs,
+                              out or settings.project_root / PICTURES_DIR)
+    return [(p.svg_path, p.html_path) for p in pictures.values()]
 
 
 def _membership(settings, kind: str, journey_id: str, members: tuple[str, ...],

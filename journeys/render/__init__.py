@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from journeys.render.html import render_html
 from journeys.render.svg import picture_size, render_svg
-from journeys.render.write import write_picture
+from journeys.render.write import PICTURES_DIR, Picture, write_picture, write_pictures
 
-__all__ = ["picture_size", "render_html", "render_svg", "write_picture"]
+__all__ = ["PICTURES_DIR", "Picture", "picture_size", "render_html", "render_svg",
+           "write_picture", "write_pictures"]

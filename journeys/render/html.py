@@ -55,7 +55,11 @@ def render_html(spec: JourneySpec, readout: JourneyReadout | None = None) -> str
         >>> page.startswith("<!DOCTYPE html>"), "<svg" in page, "http" in page.split("<svg")[0]
         (True, True, False)
     """
-    svg = render_svg(spec, readout)
+    return page_html(spec, readout, render_svg(spec, readout))
+
+
+def page_html(spec: JourneySpec, readout: JourneyReadout | None, svg: str) -> str:
+    """The page of :func:`render_html` around an SVG already rendered (written beside it)."""
     title = f"{spec.name} ({spec.id})"
     parts = [
         "<!DOCTYPE html>",

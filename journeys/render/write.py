@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from journeys.metrics.readout import JourneyReadout
-from journeys.render.html import render_html
+import duckdb
+
+from journeys.metrics.readout import JourneyReadout, read_readout
+from journeys.render.html import page_html
 from journeys.render.svg import render_svg
 from journeys.spec.models import JourneySpec
+
+PICTURES_DIR = "journey_pictures"
+"""Where `journeys render`, the demo and Dagster write pictures (under the project root)."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A journey drawn with its numbers (``readout`` None without a warehouse)."""
+
+    readout: JourneyReadout | None
+    svg_path: Path
+    html_path: Path
 
 
 def write_picture(spec: JourneySpec, readout: JourneyReadout | None, out_dir: Path
@@ -29,6 +45,24 @@ def write_picture(spec: JourneySpec, readout: JourneyReadout | None, out_dir: Pa
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     svg_path, html_path = out_dir / f"{spec.id}.svg", out_dir / f"{spec.id}.html"
-    svg_path.write_text(render_svg(spec, readout) + "\n", encoding="utf-8")
-    html_path.write_text(render_html(spec, readout), encoding="utf-8")
+    svg = render_svg(spec, readout)
+    svg_path.write_text(svg + "\n", encoding="utf-8")
+    html_path.write_text(page_html(spec, readout, svg), encoding="utf-8")
     return svg_path, html_path
+
+
+def write_pictures(warehouse: Path, specs: Mapping[str, JourneySpec],
+                   out_dir: Path) -> dict[str, Picture]:
+    """Each journey's picture with the warehouse's numbers (none when there is no warehouse
+    file yet), by journey id. Raises ``duckdb.Error`` when the file cannot be opened."""
+    con = duckdb.connect(str(warehouse)) if warehouse.exists() else None
+    try:
+        out = {}
+        for journey_id in sorted(specs):
+            readout = read_readout(con, specs[journey_id]) if con is not None else None
+            out[journey_id] = Picture(readout, *write_picture(specs[journey_id], readout,
+                                                              out_dir))
+        return out
+    finally:
+        if con is not None:
+            con.close()

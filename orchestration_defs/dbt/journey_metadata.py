@@ -17,12 +17,10 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from journeys.metrics.readout import JourneyReadout, read_readout
-from journeys.render import render_svg, write_picture
+from journeys.render import PICTURES_DIR, Picture, write_pictures
 from journeys.spec.models import JourneySpec
 
 TICK_MODEL = "{}__tick"
-PICTURES = "journey_pictures"
 
 
 def journey_of(event: Any, journey_ids: Iterable[str]) -> str | None:
@@ -44,11 +42,12 @@ def journey_of(event: Any, journey_ids: Iterable[str]) -> str | None:
                  or name.endswith("__" + TICK_MODEL.format(j))), None)
 
 
-def metadata_of(spec: JourneySpec, readout: JourneyReadout, html: Path) -> dict[str, Any]:
-    """The key numbers, the picture (markdown with the SVG inline) and the page's path."""
-    m = readout.metrics
-    svg = render_svg(spec, readout)
-    image = base64.b64encode(svg.encode()).decode()
+def metadata_of(spec: JourneySpec, picture: Picture) -> dict[str, Any]:
+    """The key numbers, the picture (markdown with the SVG written inline) and the page's
+    path."""
+    assert picture.readout is not None
+    m = picture.readout.metrics
+    image = base64.b64encode(picture.svg_path.read_bytes()).decode()
     out: dict[str, Any] = {
         "journey/entered": m.entered,
         "journey/active": m.active,
@@ -56,7 +55,7 @@ def metadata_of(spec: JourneySpec, readout: JourneyReadout, html: Path) -> dict[
         "journey/exited_early": m.exited_early,
         "journey/converted": m.converted,
         "picture": dg.MetadataValue.md(f"![{spec.name}](data:image/svg+xml;base64,{image})"),
-        "picture_page": dg.MetadataValue.path(str(html)),
+        "picture_page": dg.MetadataValue.path(str(picture.html_path)),
     }
     if m.conversion_rate is not None:
         out["journey/conversion_rate"] = dg.MetadataValue.float(m.conversion_rate)
@@ -81,21 +80,18 @@ def with_journey_metadata(events: Iterable[Any], warehouse: Path, root: Path,
             yield event
     if not held:
         return
+    drawn = {j: specs[j] for j in (journey_of(e, specs) for e in held) if j is not None}
     try:
-        con = duckdb.connect(str(warehouse))
+        pictures = write_pictures(warehouse, drawn, root / PICTURES_DIR)
     except duckdb.Error as failed:  # another engine, or the file is held: numbers later
         log(f"journey metadata skipped: the warehouse could not be read ({failed})")
         yield from held
         return
-    try:
-        for event in held:
-            journey_id = journey_of(event, specs)
-            if journey_id is None:
-                yield event
-                continue
-            spec = specs[journey_id]
-            readout = read_readout(con, spec)
-            _, html = write_picture(spec, readout, root / PICTURES)
-            yield event.with_metadata({**event.metadata, **metadata_of(spec, readout, html)})
-    finally:
-        con.close()
+    for event in held:
+        journey_id = journey_of(event, specs)
+        picture = pictures.get(journey_id) if journey_id is not None else None
+        if picture is None or picture.readout is None:
+            yield event
+            continue
+        yield event.with_metadata({**event.metadata,
+                                   **metadata_of(specs[journey_id], picture)})
