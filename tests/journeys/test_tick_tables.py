@@ -36,3 +36,18 @@ def test_every_appended_output_is_cleaned_by_its_clock_key() -> None:
     appended = {(f"{p.schema}.{p.name}", p.unique_key[1]) for p in models
                 if p.materialized == "incremental"}
     assert appended == set(tick_tables("a").appended)
+
+
+def test_the_dbt_macro_creates_the_delivery_log_the_engine_and_dispatch_write() -> None:
+    """dbt's `journeys_log` macro creates `delivery_log` for views when no dispatch has yet:
+    its column list is written in Jinja, so it is checked against the one definition."""
+    import re
+
+    from journeys.compiler.tables import DELIVERY_LOG_COLUMNS
+
+    macro = (REPO / "dbt_project/macros/journeys_log.sql").read_text()
+    ddl = re.search(r'" \("\s*~\s*"(.*?)\)"\) -%\}', macro, re.S)
+    assert ddl, "the create table statement of journeys_log.sql"
+    text = " ".join(part.strip().strip('"') for part in ddl.group(1).split("~"))
+    columns = [tuple(c.split()) for c in text.split(",")]
+    assert columns == [(name, kind) for name, kind in DELIVERY_LOG_COLUMNS]
