@@ -78,6 +78,25 @@ def _print_tick(report: TickReport) -> None:
     console.print(table)
 
 
+def _print_held(settings) -> None:
+    """Which journeys the tick left alone because of their state (S18), and how to start
+    them: a new journey is a draft, and a silent no-op would look like a broken engine."""
+    import duckdb
+
+    from journeys.lifecycle import read_statuses, spec_ids
+
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        states = read_statuses(con)
+    finally:
+        con.close()
+    advice = {"draft": "`journeys activate {}` starts it", "paused": "`journeys resume {}`"}
+    for journey_id in spec_ids(settings):
+        state = states[journey_id].state if journey_id in states else "draft"
+        if state in advice:
+            click.echo(f"{journey_id}: {state}, not ticked ({advice[state].format(journey_id)})")
+
+
 @click.group()
 @click.option("--warehouse", envvar="JOURNEYS_WAREHOUSE", default=None,
               help="DuckDB warehouse file (default: warehouse.duckdb at the repository root).")
@@ -154,6 +173,7 @@ def run(settings, at: str | None, engine: str) -> None:
     except (WarehouseError, DbtTickError, TickBusy) as failure:
         _fail(str(failure))
     _print_tick(report)
+    _print_held(settings)
 
 
 @main.command()
@@ -176,6 +196,7 @@ def simulate_cmd(settings, start: str, end: str, every: str, engine: str, batch:
     except (WarehouseError, DbtTickError) as failure:
         _fail(str(failure))
     _print_totals(reports)
+    _print_held(settings)
 
 
 main.add_command(simulate_cmd, name="simulate")
@@ -235,9 +256,10 @@ def _selected(settings, journey_id: str | None) -> dict:
 
 
 def _need_warehouse(settings) -> None:
+    from journeys.warehouse import no_warehouse
+
     if not settings.warehouse.exists():
-        _fail(f"no warehouse at {settings.warehouse}: run `journeys demo` (or a tick) first, "
-              "or set JOURNEYS_WAREHOUSE")
+        _fail(no_warehouse(settings.warehouse))
 
 
 @main.command()
@@ -334,6 +356,146 @@ def remove(settings, journey_id: str, members: tuple[str, ...], file: Path | Non
     _membership(settings, "remove", journey_id, members, file, at, wait)
 
 
+def _change(settings, journey_id: str, action: str, actor: str | None, wait: float) -> None:
+    from journeys.lifecycle import (
+        ChangeRequest,
+        SpecProblems,
+        TransitionError,
+        UnknownJourney,
+        change_state,
+    )
+    from journeys.lifecycle.migration import MigrationNeeded, resume_check
+    from journeys.settings import default_actor
+
+    _need_warehouse(settings)
+    request = ChangeRequest(journey_id, action, actor or default_actor(), wait)
+    try:
+        change = change_state(settings, request, check=resume_check)
+    except SpecProblems as problems:
+        for item in problems.problems:
+            click.echo(str(item), err=True)
+        _fail(f"{len(problems.problems)} problem(s): journey '{journey_id}' was not {action}d "
+              "(fix them; `journeys validate` lists them)")
+    except (UnknownJourney, TransitionError, MigrationNeeded, TickBusy) as refused:
+        _fail(str(refused))
+    when = "the next tick" + (" (its clock is the activation time, S3)"
+                              if action == "activate" else "")
+    effect = {"activate": f"members start entering at {when}",
+              "pause": "no entries, steps, exits or actions until `journeys resume`",
+              "resume": "the next tick processes what fell due while paused, at its logical "
+                        "time; nothing that happened while paused enters",
+              "archive": "no new entries; members already in go on to exit"}[action]
+    console.print(f"{journey_id}: {change.state} (change {change.control_seq}, by "
+                  f"{change.actor}); {effect}")
+
+
+_ACTOR = click.option("--actor", default=None,
+                      help="Who the audit trail names (default: JOURNEYS_ACTOR, else your "
+                           "user name).")
+
+
+@main.command()
+@click.argument("journey_id")
+@_ACTOR
+@_WAIT
+@click.pass_obj
+def activate(settings, journey_id: str, actor: str | None, wait: float) -> None:
+    """Start a draft journey (it validates first); its first tick is its activation."""
+    _change(settings, journey_id, "activate", actor, wait)
+
+
+@main.command()
+@click.argument("journey_id")
+@_ACTOR
+@_WAIT
+@click.pass_obj
+def pause(settings, journey_id: str, actor: str | None, wait: float) -> None:
+    """Hold an active journey: no entries, and members stay where they are."""
+    _change(settings, journey_id, "pause", actor, wait)
+
+
+@main.command()
+@click.argument("journey_id")
+@_ACTOR
+@_WAIT
+@click.pass_obj
+def resume(settings, journey_id: str, actor: str | None, wait: float) -> None:
+    """Restart a paused journey (it validates first, and checks the members' tiles)."""
+    _change(settings, journey_id, "resume", actor, wait)
+
+
+@main.command()
+@click.argument("journey_id")
+@_ACTOR
+@_WAIT
+@click.pass_obj
+def archive(settings, journey_id: str, actor: str | None, wait: float) -> None:
+    """Retire a journey: no new entries; members already in go on to exit. Final."""
+    _change(settings, journey_id, "archive", actor, wait)
+
+
+@main.command()
+@click.argument("journey_id")
+@click.option("--dry-run", is_flag=True, help="Show who would move where; change nothing.")
+@_ACTOR
+@_WAIT
+@click.pass_obj
+def migrate(settings, journey_id: str, dry_run: bool, actor: str | None, wait: float) -> None:
+    """Move the members of a paused, edited journey as its `migrations:` block says."""
+    from journeys.lifecycle import SpecProblems, UnknownJourney
+    from journeys.lifecycle.migration import MigrationNeeded
+    from journeys.lifecycle.migration import migrate as run_migration
+    from journeys.settings import default_actor
+
+    _need_warehouse(settings)
+    try:
+        plan = run_migration(settings, journey_id, actor or default_actor(), dry_run, wait)
+    except SpecProblems as problems:
+        for item in problems.problems:
+            click.echo(str(item), err=True)
+        _fail(f"{len(problems.problems)} problem(s): nothing was migrated")
+    except (UnknownJourney, MigrationNeeded, TickBusy) as refused:
+        _fail(str(refused))
+    table = Table("from tile", "why", "to tile", "members", title=f"{journey_id}: "
+                  + ("what a migration would move (dry run: nothing changed)" if dry_run
+                     else "members moved"))
+    for group in plan.moves:
+        table.add_row(group.tile_id, group.reason, group.to, f"{group.members:,}")
+    for group in plan.unmapped:
+        table.add_row(group.tile_id, group.reason, "[red]no mapping[/red]", f"{group.members:,}")
+    if plan.moves or plan.unmapped:
+        console.print(table)
+    console.print(f"{plan.staying:,} member(s) stay at tiles the edit kept; {plan.moving:,} "
+                  + ("would move" if dry_run else "moved")
+                  + (f"; {sum(g.members for g in plan.unmapped):,} have no mapping: add "
+                     "them to `migrations:` before resuming" if plan.unmapped else ""))
+    if plan.unmapped and not dry_run:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("journey_id", required=False)
+@click.pass_obj
+def history(settings, journey_id: str | None) -> None:
+    """The audit trail of lifecycle changes (journeys.journey_control), oldest first."""
+    import duckdb
+
+    from journeys.lifecycle import history as read_history
+
+    _need_warehouse(settings)
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        changes = read_history(con, journey_id)
+    finally:
+        con.close()
+    table = Table("changed at (UTC)", "journey", "#", "change", "state", "spec version",
+                  "by", title="journeys.journey_control")
+    for c in changes:
+        table.add_row(f"{c.changed_at:%Y-%m-%d %H:%M:%S}", c.journey_id, str(c.control_seq),
+                      c.action, c.state, c.spec_version, c.actor)
+    console.print(table if changes else "no lifecycle changes yet: every journey is a draft")
+
+
 @main.command()
 @click.option("--profiles", default=10_000, show_default=True, help="Synthetic profiles.")
 @click.option("--days", default=14, show_default=True, help="Days of hourly ticks to simulate.")
@@ -343,6 +505,7 @@ def demo(settings, profiles: int, days: int, seed: int) -> None:
     """Build a synthetic warehouse, tick every journey hourly, show the tiles' counts."""
     from journeys.demo.report import print_report
     from journeys.demo.synthetic import generate_warehouse
+    from journeys.lifecycle import activate_drafts
     from journeys.warehouse import drop_engine_state
 
     end = datetime(2026, 11, 1)
@@ -352,6 +515,9 @@ def demo(settings, profiles: int, days: int, seed: int) -> None:
     drop_engine_state(str(settings.warehouse))  # a second demo starts from the same state
     console.print(f"  {counts['profiles']:,} profiles, {counts['events']:,} events")
     project = _compiled(settings)
+    activated = activate_drafts(settings, project.validation.specs, "journeys demo")
+    console.print(f"activated {len(activated)} journey(s) (`journeys activate ID`; a new "
+                  "journey is a draft)")
     clocks = clock_sequence(end - timedelta(days=days), end - timedelta(hours=1), "1h")
     console.print(f"simulating {len(clocks)} hourly ticks in-process …")
     _print_totals(simulate(settings, project, clocks))
@@ -381,6 +547,27 @@ def _demo_dispatch(settings) -> None:
         _fail(str(failure))
     print_summary(summary, console)
     print_sent(settings.warehouse, summary.dispatch_id, console)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_obj
+def serve(settings, host: str, port: int) -> None:
+    """The REST API on http://HOST:PORT/api/v1 (keys: JOURNEYS_API_KEYS=name:key,…)."""
+    from journeys.api.server import serve as serve_api
+    from journeys.settings import API_KEYS_ENV, api_keys
+
+    try:
+        keys = api_keys()
+    except ValueError as bad:
+        _fail(str(bad))
+    if not keys:
+        _fail(f"{API_KEYS_ENV} is not set: the API needs at least one key, e.g. "
+              f"{API_KEYS_ENV}=ci:<a long random key> (comma-separated name:key pairs)")
+    click.echo(f"journeys API on http://{host}:{port}/api/v1 (docs: /api/v1/docs), "
+               f"{len(keys)} key(s): {', '.join(sorted(set(keys.values())))}")
+    serve_api(settings, keys, host, port)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from typing import Literal
 import duckdb
 
 from journeys.compiler.relations import SOURCE_SCHEMA
+from journeys.lifecycle.control import status_of
 from journeys.settings import Settings
 from journeys.tick.inprocess import ensure_inputs
 from journeys.tick.lease import tick_lease
@@ -64,10 +65,24 @@ def members_from_csv(path: Path) -> list[str]:
         raise MembershipError(f"{path}: cannot be read ({failed.strerror})") from None
 
 
+def _check_state(journey_id: str, kind: Kind, state: str) -> None:
+    """Entries only into an active journey (a paused one admits no one, S18); removals
+    from any journey that may hold members (a paused one exits them on resume)."""
+    if kind == "enter" and state != "active":
+        advice = {"draft": f"activate it first (`journeys activate {journey_id}`)",
+                  "paused": f"resume it first (`journeys resume {journey_id}`)",
+                  "archived": "an archived journey admits no one"}[state]
+        raise MembershipError(f"journey '{journey_id}' is {state}: members enter only an "
+                              f"active journey; {advice}")
+    if kind == "remove" and state == "draft":
+        raise MembershipError(f"journey '{journey_id}' is a draft: it has no members to remove")
+
+
 def record_requests(settings: Settings, journey_id: str, members: Iterable[str], kind: Kind,
                     requested_at: datetime, wait_s: float = 0.0) -> MembershipResult:
     """Record entry or removal requests for the members that have a profile, under the
-    warehouse's lease (a tick or a dispatch may be writing)."""
+    warehouse's lease (a tick or a dispatch may be writing). Raises
+    :class:`MembershipError` for an entry into a journey that is not active."""
     wanted = list(dict.fromkeys(m for m in members if m))
     if not wanted:
         raise MembershipError("no members given: name them, or --file a CSV with a "
@@ -77,6 +92,7 @@ def record_requests(settings: Settings, journey_id: str, members: Iterable[str],
         con = duckdb.connect(str(settings.warehouse))
         try:
             ensure_inputs(con)
+            _check_state(journey_id, kind, status_of(con, journey_id).state)
             con.execute("create temp table _wanted (member_id varchar)")
             con.executemany("insert into _wanted values (?)", [[m] for m in wanted])
             known = {row[0] for row in con.execute(

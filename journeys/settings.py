@@ -70,3 +70,55 @@ def read_secrets(names: Iterable[str]) -> tuple[dict[str, str], list[str]]:
         else:
             missing.append(name)
     return found, missing
+
+
+ACTOR_ENV = "JOURNEYS_ACTOR"
+
+
+def default_actor() -> str:
+    """Who the audit trail names for a change made from this shell: ``JOURNEYS_ACTOR`` (set
+    it in CI or a scheduler to name the pipeline), else the operating-system user."""
+    import getpass
+
+    named = os.environ.get(ACTOR_ENV, "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "unknown"
+
+
+API_KEYS_ENV = "JOURNEYS_API_KEYS"
+
+
+def api_keys() -> dict[str, str]:
+    """The REST API's keys, ``key -> name``, from ``JOURNEYS_API_KEYS``: comma-separated
+    ``name:key`` pairs; a bare ``key`` is named ``key1``, ``key2`` … in order. Empty when
+    the variable is unset or blank (`journeys serve` then refuses to start). The names, not
+    the keys, appear in the audit trail (``api:<name>``).
+
+    Raises:
+        ValueError: for an entry with a name and no key (``ci:``).
+
+    Example:
+        >>> import os
+        >>> os.environ[API_KEYS_ENV] = "ci:s3cret, abc"
+        >>> api_keys()
+        {'s3cret': 'ci', 'abc': 'key1'}
+        >>> del os.environ[API_KEYS_ENV]
+    """
+    keys: dict[str, str] = {}
+    bare = 0
+    for item in os.environ.get(API_KEYS_ENV, "").split(","):
+        name, _, key = item.partition(":") if ":" in item else ("", "", item)
+        name, key = name.strip(), key.strip()
+        if not key:
+            if name:
+                raise ValueError(f"{API_KEYS_ENV}: '{name}:' has no key (write name:key)")
+            continue
+        if not name:
+            bare += 1
+            name = f"key{bare}"
+        keys[key] = name
+    return keys

@@ -47,3 +47,15 @@ def drop_engine_state(path: str) -> None:
             con.execute(f"drop schema if exists {schema} cascade")
     finally:
         con.close()
+
+
+def no_warehouse(path: object) -> str:
+    """What to do when the warehouse file is missing: `journeys status`, `enter`, the
+    lifecycle commands and the REST API say the same.
+
+    Example:
+        >>> no_warehouse("/data/w.duckdb")[:35]
+        'no warehouse at /data/w.duckdb: run'
+    """
+    return (f"no warehouse at {path}: run `journeys demo` (or a tick) first, or set "
+            "JOURNEYS_WAREHOUSE")

@@ -24,7 +24,9 @@ from journeys.tick.sessions import DuckDBSession, PostgresSession, Session, Spar
 
 ENGINES = ("duckdb", "postgres", "spark")
 ENGINE_ENV = "JOURNEYS_TEST_ENGINE"
-SOURCE_TABLES = ("profiles", "events", "manual_entries", "manual_removals")
+SOURCE_TABLES = ("main.profiles", "main.events", "main.manual_entries", "main.manual_removals",
+                 "journeys.journey_control")
+"""The inputs of a tick, schema-qualified: C3's and the lifecycle's audit trail (S18)."""
 _selected = os.environ.get(ENGINE_ENV, "duckdb")
 _counter = itertools.count()
 _spark: Any = None
@@ -167,23 +169,24 @@ def copy_inputs_to_postgres(duckdb_path: str, dbname: str) -> None:
     target = psycopg2.connect(**pg_params(dbname))
     try:
         with target, target.cursor() as cur:
-            cur.execute("create schema if not exists main")
             for table in SOURCE_TABLES:
+                schema, name = table.split(".")
+                cur.execute(f"create schema if not exists {schema}")
                 cols = source.execute(
                     "select column_name, data_type from information_schema.columns where "
-                    "table_schema = 'main' and table_name = ? order by ordinal_position",
-                    [table]).fetchall()
+                    "table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, name]).fetchall()
                 if not cols:
                     continue
                 ddl = ", ".join(f'"{c}" {_pg_type(t)}' for c, t in cols)
-                cur.execute(f"drop table if exists main.{table}")
-                cur.execute(f"create table main.{table} ({ddl})")
+                cur.execute(f"drop table if exists {table}")
+                cur.execute(f"create table {table} ({ddl})")
                 buffer = io.StringIO()
                 writer = csv.writer(buffer)
-                for row in source.execute(f"select * from main.{table}").fetchall():
+                for row in source.execute(f"select * from {table}").fetchall():
                     writer.writerow(["\\N" if v is None else v for v in row])
                 buffer.seek(0)
-                cur.copy_expert(f"copy main.{table} from stdin with (format csv, null '\\N')",
+                cur.copy_expert(f"copy {table} from stdin with (format csv, null '\\N')",
                                 buffer)
     finally:
         source.close()

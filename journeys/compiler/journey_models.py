@@ -74,7 +74,9 @@ class JourneyCompiler:
     def clock_cte(self) -> exp.Query:
         """The run as one row ``c``: ``run_at`` its last due clock (what may be seen),
         ``prev_tick_at`` the journey's tick before the run, ``is_due`` whether any clock is
-        due. With one clock (dbt) this is exactly that tick's clock."""
+        due, ``admits`` whether members may enter (active, not archived: S18) and
+        ``reopened_at`` the first tick after a resume. With one clock (dbt) this is exactly
+        that tick's clock."""
         due = col("is_due")
         return exp.select(
             exp.alias_(exp.func("coalesce", exp.func("max", exp.If(
@@ -85,6 +87,9 @@ class JourneyCompiler:
             exp.alias_(exp.EQ(this=exp.func("max", exp.If(this=due.copy(), true=lit(1),
                                                           false=lit(0))),
                               expression=lit(1)), "is_due"),
+            exp.alias_(exp.EQ(this=exp.func("max", col("state")), expression=lit("active")),
+                       "admits"),
+            exp.alias_(exp.func("max", col("reopened_at")), "reopened_at"),
         ).from_(ref(self.name("clock")))
 
     def clocks(self) -> exp.Query:
@@ -142,20 +147,62 @@ class JourneyCompiler:
                                              "Steps of the entries of admit_next.")
 
     def clock(self) -> ModelPlan:
-        ticks = (exp.select(exp.alias_(exp.func("max", col("tick_at")), "prior_tick_at"),
-                            exp.alias_(exp.func("min", col("tick_at")), "first_tick_at"))
-                 .from_(prior("journey_ticks"))
-                 .where(exp.EQ(this=col("journey_id"), expression=lit(self.j))))
+        j = lit(self.j)
+        control = ref("stg_journey_control")
+
+        def seq_of(*actions: str) -> exp.Expression:
+            picked = exp.In(this=col("action"), expressions=[lit(a) for a in actions])
+            return exp.func("max", exp.If(this=picked, true=col("control_seq"),
+                                          false=exp.Null()))
+
+        changes = (exp.select(exp.alias_(exp.func("max", col("control_seq")), "control_seq"),
+                              exp.alias_(seq_of("resume"), "resumed_seq"),
+                              exp.alias_(seq_of("activate", "resume"), "opened_seq"))
+                   .from_(control).where(exp.EQ(this=col("journey_id"), expression=j)))
+        latest = (exp.select(col("control_seq", "g"), col("resumed_seq", "g"),
+                             col("opened_seq", "g"), col("state", "l"))
+                  .from_(exp.Subquery(this=changes,
+                                      alias=exp.TableAlias(this=exp.to_identifier("g"))))
+                  .join(ref("stg_journey_control", "l"), join_type="left", on=exp.and_(
+                      exp.EQ(this=col("journey_id", "l"), expression=j.copy()),
+                      exp.EQ(this=col("control_seq", "l"), expression=col("control_seq", "g")))))
+        resumed = exp.and_(
+            exp.EQ(this=col("resumed_seq", "k"), expression=col("opened_seq", "k")),
+            exp.GTE(this=col("control_seq", "tk"), expression=col("resumed_seq", "k")))
+        ticks = (exp.select(exp.alias_(exp.func("max", col("tick_at", "tk")), "prior_tick_at"),
+                            exp.alias_(exp.func("min", col("tick_at", "tk")), "first_tick_at"),
+                            exp.alias_(exp.func("min", exp.If(
+                                this=resumed, true=col("tick_at", "tk"), false=exp.Null())),
+                                "reopened_tick_at"))
+                 .from_(prior("journey_ticks", "tk"))
+                 .join(exp.Subquery(this=latest.copy(),
+                                    alias=exp.TableAlias(this=exp.to_identifier("k"))),
+                       join_type="cross")
+                 .where(exp.EQ(this=col("journey_id", "tk"), expression=j.copy())))
         prior_at = col("prior_tick_at", "t")
         run_at = col("run_at", "r")
+        state = exp.func("coalesce", col("state", "k"), lit("draft"))
+        ticks_now = exp.In(this=state.copy(), expressions=[lit(s) for s in ("active",
+                                                                            "archived")])
         due = (
             exp.select(run_at, prior_at, col("first_tick_at", "t"),
-                       exp.alias_(exp.or_(exp.Is(this=prior_at.copy(), expression=exp.Null()),
-                                          exp.GT(this=run_at.copy(), expression=prior_at.copy())),
-                                  "is_due"))
+                       col("reopened_tick_at", "t"),
+                       exp.alias_(exp.and_(
+                           exp.Paren(this=exp.or_(
+                               exp.Is(this=prior_at.copy(), expression=exp.Null()),
+                               exp.GT(this=run_at.copy(), expression=prior_at.copy()))),
+                           ticks_now), "is_due"),
+                       exp.alias_(state, "state"),
+                       exp.alias_(exp.Cast(this=exp.func("coalesce", col("control_seq", "k"),
+                                                         lit(0)), to=dialect.INTEGER.copy()),
+                                  "control_seq"),
+                       exp.alias_(exp.EQ(this=col("resumed_seq", "k"),
+                                         expression=col("opened_seq", "k")), "was_resumed"))
             .from_(exp.Subquery(this=clock_input(),
                                 alias=exp.TableAlias(this=exp.to_identifier("r"))))
             .join(exp.Subquery(this=ticks, alias=exp.TableAlias(this=exp.to_identifier("t"))),
+                  join_type="cross")
+            .join(exp.Subquery(this=latest, alias=exp.TableAlias(this=exp.to_identifier("k"))),
                   join_type="cross")
         )
         lag = exp.Window(this=exp.func("lag", col("run_at", "d")),
@@ -166,15 +213,19 @@ class JourneyCompiler:
                 .else_(later(lag.copy(), col("prior_tick_at", "d"))))
         first_due = exp.Window(this=exp.func("min", exp.If(
             this=col("is_due", "d"), true=col("run_at", "d"), false=exp.Null())))
+        reopened = exp.Case().when(
+            exp.func("coalesce", col("was_resumed", "d"), exp.false()),
+            exp.func("coalesce", col("reopened_tick_at", "d"), first_due.copy()))
         query = exp.select(
             col("run_at", "d"), exp.alias_(prev, "prev_tick_at"), col("prior_tick_at", "d"),
             exp.alias_(exp.func("coalesce", col("first_tick_at", "d"), first_due),
                        "activated_at"),
-            col("is_due", "d"),
+            col("is_due", "d"), col("state", "d"), col("control_seq", "d"),
+            exp.alias_(reopened, "reopened_at"),
         ).from_(exp.Subquery(this=due, alias=exp.TableAlias(this=exp.to_identifier("d"))))
         return self.plan("clock", query, tables.CLOCK,
-                         description="The tick clocks of the run, the journey's previous tick "
-                                     "and activation (S1, S3).")
+                         description="The tick clocks of the run, the journey's previous tick, "
+                                     "activation and lifecycle state (S1, S3, S18).")
 
     def _walk(self, new: bool, entries: exp.Query, suffix: str, description: str) -> ModelPlan:
         builder = WalkBuilder(self.spec, self.columns, self.audience_at(), new_entries=new)
@@ -217,6 +268,12 @@ class JourneyCompiler:
                                         first_tick_lower).else_(after_prev)
             return exp.and_(upper, exp.Paren(this=lower))
 
+        def not_while_paused(at: exp.Expression) -> exp.Expression:
+            """After a resume, nothing that happened while paused enters (S18)."""
+            reopened = col("reopened_at", "c")
+            return exp.or_(exp.Is(this=reopened, expression=exp.Null()),
+                           exp.GTE(this=at.copy(), expression=reopened.copy()))
+
         def pick(member, at, prio, source, clock=None):
             """A candidate, with the clock of the tick that sees it (§2, §9)."""
             return exp.select(exp.alias_(member, "member_id"), exp.alias_(at, "entry_at"),
@@ -233,7 +290,8 @@ class JourneyCompiler:
                        .from_(ref("stg_events", "v")).join(table("clock", "c"), join_type="cross")
                        .where(event_condition(entry.event.name, entry.event.where))
                        .where(window(at, exp.GTE(this=at.copy(),
-                                                 expression=col("activated_at", "c")))))
+                                                 expression=col("activated_at", "c"))))
+                       .where(not_while_paused(at)))
         cols = ("journey_id", "tile_id", "member_id", "entered_at", "tick_at")
         for source_id, tile_id in sub_journey_sources(self.specs, self.j):
             tick = col("tick_at", "s")
@@ -250,13 +308,15 @@ class JourneyCompiler:
                        .where(exp.EQ(this=col("journey_id", "s"), expression=lit(source_id)))
                        .where(exp.EQ(this=col("tile_id", "s"), expression=lit(tile_id)))
                        .where(exp.LT(this=tick.copy(), expression=run_at.copy()))
-                       .where(exp.Paren(this=lower)))
+                       .where(exp.Paren(this=lower))
+                       .where(not_while_paused(col("entered_at", "s"))))
         at = col("requested_at", "q")
         out.append(pick(col("member_id", "q"), at, 3, "manual")
                    .from_(ref("stg_manual_entries", "q"))
                    .join(table("clock", "c"), join_type="cross")
                    .where(exp.EQ(this=col("journey_id", "q"), expression=lit(self.j)))
-                   .where(window(at, None)))
+                   .where(window(at, None))
+                   .where(not_while_paused(at)))
         if entry.audience is not None:
             out.append(pick(col("member_id", "a"), col("run_at", "a"), 4, "audience",
                             col("run_at", "a"))
@@ -303,7 +363,7 @@ class JourneyCompiler:
             exp.EQ(this=col("member_id", "pp"), expression=col("member_id", "cand"))))
         candidates = [
             exp.select("*").from_(exp.Subquery(
-                this=c.where(col("is_due", "c")),
+                this=c.where(exp.and_(col("is_due", "c"), col("admits", "c"))),
                 alias=exp.TableAlias(this=exp.to_identifier("cand"))))
             .where(is_profile.copy())
             for c in self._candidates()]
@@ -559,9 +619,10 @@ class JourneyCompiler:
                             exp.alias_(count("steps", advanced), "advanced"),
                             exp.alias_(count("ended", tick="updated_tick_at"), "exited"),
                             exp.alias_(count("actions"), "actions"),
-                            exp.alias_(dialect.typed_null("bigint"), "duration_ms"))
-                 .from_(table("clocks", "k"))
-                 .with_("clocks", as_=self.clocks()))
+                            exp.alias_(dialect.typed_null("bigint"), "duration_ms"),
+                            col("control_seq", "k"))
+                 .from_(ref(self.name("clock"), "k"))
+                 .where(col("is_due", "k")))
         return self.plan("tick", query, tables.JOURNEY_TICKS, materialized="view",
                          tested_in="journey_ticks",
                          description="A row of journey_ticks per due clock of the run.")

@@ -31,6 +31,13 @@ STAGING_SCHEMA = "journeys_staging"
 INTERNAL_SCHEMA = "journeys_internal"
 OUTPUT_SCHEMA = "journeys"
 SOURCE_SCHEMA = "main"
+TOOL_SOURCES = {"journey_control": OUTPUT_SCHEMA}
+"""Inputs the tool itself writes outside ticks, by schema (the lifecycle's audit trail)."""
+
+
+def source_schema(name: str) -> str:
+    """The schema of an input table: the user's inputs are in ``main`` (C3)."""
+    return TOOL_SOURCES.get(name, SOURCE_SCHEMA)
 
 
 def checked_name(name: str) -> str:

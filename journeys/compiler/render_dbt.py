@@ -25,7 +25,13 @@ from journeys.compiler.dialect import (
     type_sql,
 )
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import RUN_AT_TOKEN, checked_name, placeholder, run_at_literal
+from journeys.compiler.relations import (
+    RUN_AT_TOKEN,
+    TOOL_SOURCES,
+    checked_name,
+    placeholder,
+    run_at_literal,
+)
 
 SOURCE_NAME = "warehouse"
 MODELS_DIR = Path("dbt_project/models")
@@ -48,7 +54,8 @@ def jinja_ref(kind: str, name: str) -> str:
     if kind == "ref":
         return "{{ ref('" + name + "') }}"
     if kind == "source":
-        return "{{ source('" + SOURCE_NAME + "', '" + name + "') }}"
+        group = "journeys" if name in TOOL_SOURCES else SOURCE_NAME
+        return "{{ source('" + group + "', '" + name + "') }}"
     if kind == "part":
         return "{{ journeys_part('" + name + "') }}"
     if kind == "log":

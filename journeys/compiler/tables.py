@@ -49,8 +49,17 @@ CLOCK = (
       not_null=True),
     C("prev_tick_at", "timestamp", "Clock of the tick before T (null before the first)."),
     C("prior_tick_at", "timestamp", "Clock of the journey's last tick before this run."),
-    C("activated_at", "timestamp", "Clock of the journey's first tick (S3).", not_null=True),
-    C("is_due", "boolean", "Whether T is after the journey's last tick (S1).", not_null=True),
+    C("activated_at", "timestamp", "Clock of the journey's first tick (S3); null while the "
+      "journey has never ticked (a draft)."),
+    C("is_due", "boolean", "Whether T is after the journey's last tick (S1) and the journey "
+      "ticks in its state (active or archived, S18).", not_null=True),
+    C("state", "varchar", "The journey's lifecycle state (S18; draft without a "
+      "journey_control row).", not_null=True,
+      accepted_values=("draft", "active", "paused", "archived")),
+    C("control_seq", "integer", "Number of the journey_control change in force (0 before any).",
+      not_null=True),
+    C("reopened_at", "timestamp", "After a resume, the clock of the first tick since: "
+      "entries with an earlier time (made while paused) are not admitted."),
 )
 
 ADMITTED = (
@@ -130,6 +139,8 @@ JOURNEY_TICKS = (
     C("exited", "bigint", "Entries that ended (completed or exited).", not_null=True),
     C("actions", "bigint", "Due actions emitted.", not_null=True),
     C("duration_ms", "bigint", "Wall time of the tick, filled in by the runner."),
+    C("control_seq", "integer", "The journey_control change in force at the tick (S18; the "
+      "tick after a resume is the first with that change's number).", not_null=True),
 )
 
 
@@ -168,6 +179,22 @@ GOVERNANCE_BLOCKS = (
     C("block_rank", "integer", "Which reason is recorded when several hold (lowest).",
       not_null=True),
 )
+
+JOURNEY_CONTROL: tuple[tuple[str, str], ...] = (
+    ("journey_id", "varchar"),
+    ("control_seq", "integer"),
+    ("action", "varchar"),
+    ("state", "varchar"),
+    ("spec_version", "varchar"),
+    ("actor", "varchar"),
+    ("changed_at", "timestamp"),
+    ("detail", "varchar"),
+)
+"""``journeys.journey_control`` (S18), the lifecycle's audit trail, one row per change, written
+by `journeys activate|pause|resume|archive|migrate` and the API, read by every tick:
+``control_seq`` numbers a journey's changes 1, 2 …, ``state`` is the state after the change,
+``changed_at`` the wall time (UTC) and ``actor`` who made it; ``detail`` is JSON text (a
+migration's moves). Created empty by the tool, like the manual requests (C3)."""
 
 DELIVERY_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("action_id", "varchar"),

@@ -289,6 +289,14 @@ def edges(tile: Tile) -> list[tuple[str, str]]:
 # --- the journey ----------------------------------------------------------------------------
 
 
+class TileMigration(SpecModel):
+    """Where members at a removed (or retyped) tile go when a paused journey is edited:
+    ``{from: wait_3d, to: wait_2d}``. They keep their arrival time at the old tile."""
+
+    from_: TileId = Field(alias="from")
+    to: TileId
+
+
 class JourneySpec(SpecModel):
     """One journey, as written in ``journey_specs/<id>.yml``."""
 
@@ -301,6 +309,9 @@ class JourneySpec(SpecModel):
     goal: Goal | None = None
     exit_criteria: list[ExitCriterion] = Field(default_factory=list)
     tiles: dict[str, Tile]
+    migrations: list[TileMigration] | None = None
+    """Moves of members for an edit of a live journey (`journeys migrate`); None, not
+    empty, by default, so that specs without it keep their ``spec_version``."""
 
     @property
     def entry_tile_id(self) -> str:

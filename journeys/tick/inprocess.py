@@ -29,12 +29,14 @@ from journeys.compiler.relations import (
     is_clock_input,
     log_tables,
     placeholder,
+    source_schema,
 )
-from journeys.compiler.tables import DELIVERY_LOG_COLUMNS, empty_log
+from journeys.compiler.tables import DELIVERY_LOG_COLUMNS, JOURNEY_CONTROL, empty_log
 from journeys.tick.sessions import CLOCKS, DuckDBSession, Session
 
 INPUT_COLUMNS = {"journey_id": "varchar", "member_id": "varchar", "requested_at": "timestamp"}
 INPUTS = ("manual_entries", "manual_removals")
+CONTROL_TABLE = "journey_control"
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,18 @@ class TickTiming:
 
 
 def ensure_inputs(con: Any) -> None:
-    """Create the tool-owned inputs (C3: manual entries/removals) when missing."""
+    """Create the tool-owned inputs when missing: the manual entries and removals (C3) and
+    the lifecycle's ``journeys.journey_control`` (S18)."""
     dialect = getattr(con, "dialect", "duckdb")  # a session, or a plain DuckDB connection
     ddl = ", ".join(f"{c} {type_sql(t, dialect)}" for c, t in INPUT_COLUMNS.items())
     for table in INPUTS:
         con.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
+    if hasattr(con, "create_schema"):
+        con.create_schema(OUTPUT_SCHEMA)
+    else:
+        con.execute(f"create schema if not exists {OUTPUT_SCHEMA}")
+    ddl = ", ".join(f"{c} {type_sql(t, dialect)}" for c, t in JOURNEY_CONTROL)
+    con.execute(f"create table if not exists {OUTPUT_SCHEMA}.{CONTROL_TABLE} ({ddl})")
 
 
 def ensure_delivery_log(session: Session) -> None:
@@ -153,7 +162,8 @@ class InProcessEngine:
             kind, name = found
             alias = node.args.get("alias")
             if kind == "source":
-                table = exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(SOURCE_SCHEMA))
+                table = exp.Table(this=exp.to_identifier(name),
+                                  db=exp.to_identifier(source_schema(name)))
             elif kind == "log":
                 if not self._exists(OUTPUT_SCHEMA, name):
                     return exp.Subquery(this=empty_log(name), alias=alias.copy() if alias

@@ -39,6 +39,28 @@ def check_journey_rules(draft: SpecDraft) -> None:
     _check_spec_timezone(draft)
     _check_tile_timezones(draft)
     _check_schedule(draft)
+    _check_migrations(draft)
+
+
+def _check_migrations(draft: SpecDraft) -> None:
+    """A migration moves members to a tile of this spec, and each old tile has one place."""
+    if draft.spec is None or not draft.spec.migrations:
+        return
+    seen: set[str] = set()
+    for index, move in enumerate(draft.spec.migrations):
+        where = f"migrations[{index}]"
+        if move.from_ in seen:
+            draft.problem(f"{where}: tile '{move.from_}' is moved twice: give each old tile "
+                          "one destination")
+        seen.add(move.from_)
+        target = draft.spec.tiles.get(move.to)
+        if target is None:
+            draft.problem(f"{where}: 'to: {move.to}' is not a tile of this journey"
+                          f"{did_you_mean(move.to, draft.spec.tiles)}: members move to a "
+                          "tile of the edited spec")
+        elif target.type == "entry":
+            draft.problem(f"{where}: 'to: {move.to}' is the entry tile: members already in "
+                          "the journey move to a later tile")
 
 
 def _check_criteria(draft: SpecDraft) -> None:

@@ -45,13 +45,13 @@ def _session(warehouse: Path):  # type: ignore[no-untyped-def]
 
 def copy_inputs(spark, source: Path, scratch: Path) -> None:  # type: ignore[no-untyped-def]
     """The C3 tables of a DuckDB warehouse into Spark's schema main (through parquet)."""
-    spark.sql("create schema if not exists main").collect()
     with duckdb.connect(str(source), read_only=True) as con:
         for table in SOURCE_TABLES:
+            spark.sql(f"create schema if not exists {table.split('.')[0]}").collect()
             path = scratch / f"{table}.parquet"
-            con.execute(f"copy main.{table} to '{path}' (format parquet)")
-            spark.sql(f"drop table if exists main.{table}").collect()
-            spark.sql(f"create table main.{table} using parquet as "
+            con.execute(f"copy {table} to '{path}' (format parquet)")
+            spark.sql(f"drop table if exists {table}").collect()
+            spark.sql(f"create table {table} using parquet as "
                       f"select * from parquet.`{path}`").collect()
 
 

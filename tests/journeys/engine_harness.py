@@ -18,6 +18,8 @@ import duckdb
 
 from journeys.compiler import batchable, compile_generations, compile_plans
 from journeys.compiler.dialect import type_sql
+from journeys.lifecycle import append_change, next_state, status_of
+from journeys.lifecycle.states import Action
 from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec
 from journeys.spec.yaml_loader import load_yaml
@@ -27,6 +29,8 @@ from tests import engines
 
 REPO = Path(__file__).resolve().parents[2]
 BASE_PROFILE_COLUMNS = {"member_id": "varchar", "timezone": "varchar"}
+CHANGED_AT = datetime(2026, 1, 1)
+"""The audit trail's wall time in tests (it does not change what a tick computes)."""
 
 
 def seed_spec(journey_id: str) -> JourneySpec:
@@ -125,7 +129,8 @@ class Engine:
 
     def __init__(self, specs: Sequence[JourneySpec], world: World,
                  con: duckdb.DuckDBPyConnection | None = None,
-                 governance: GovernanceSpec | None = None, metrics: bool = False) -> None:
+                 governance: GovernanceSpec | None = None, metrics: bool = False,
+                 active: bool = True) -> None:
         global _spark_active
         world = replace(world, profiles=[dict(p) for p in world.profiles])
         self.world = world
@@ -139,6 +144,10 @@ class Engine:
         self._latest: datetime | None = None
         world.load(self.session)
         by_id = {s.id: s for s in specs}
+        self.specs = by_id
+        if active:  # as `journeys activate` for each journey (a new journey is a draft)
+            for journey_id in by_id:
+                self.change(journey_id, "activate")
         columns = frozenset(world.profile_columns())
         self.plans = compile_plans(by_id, columns, governance, metrics=metrics)
         self.batchable = batchable(by_id, columns)
@@ -146,6 +155,13 @@ class Engine:
                                       compile_generations(by_id, columns))
         if self.backend == "spark":
             _spark_active = self
+
+    def change(self, journey_id: str, action: Action) -> Engine:
+        """A lifecycle change between ticks (S18), as `journeys <action> ID` records it."""
+        state = status_of(self.session, journey_id).state
+        append_change(self.session, journey_id, action, next_state(journey_id, state, action),
+                      self.specs[journey_id].spec_version, "tests", CHANGED_AT)
+        return self
 
     def detach(self) -> None:
         """Keep the output tables in memory (the Spark catalog is about to be reset)."""

@@ -18,13 +18,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from journeys.demo.synthetic import generate_warehouse
 from journeys.project import compile_project
 from journeys.settings import Settings
 from journeys.tick import journal
 from journeys.tick.lease import TickBusy, tick_lease
 from journeys.tick.runner import run_dbt_tick, simulate
 from tests.project_copy import FAILING_MODEL, copy_project
+from tests.warehouses import live_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 T1, T2 = datetime(2026, 10, 31, 6), datetime(2026, 10, 31, 7)
@@ -58,7 +58,7 @@ def warehouse_tables(path: Path) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("atomic") / "source.duckdb"
-    generate_warehouse(path, profiles=300, days=3, end=datetime(2026, 11, 1), seed=5)
+    live_warehouse(path, profiles=300, days=3, end=datetime(2026, 11, 1), seed=5)
     return path
 
 

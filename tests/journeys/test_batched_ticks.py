@@ -17,7 +17,6 @@ import duckdb
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from journeys.demo.synthetic import generate_warehouse
 from journeys.project import compile_project
 from journeys.settings import Settings
 from journeys.spec.models import JourneySpec
@@ -34,6 +33,7 @@ from tests.journeys.compare import (
 from tests.journeys.engine_harness import Engine
 from tests.journeys.test_differential import differential_scenarios, spec_json
 from tests.reference.interpreter import World
+from tests.warehouses import live_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("JOURNEYS_BATCH_EXAMPLES", "8"))
@@ -79,7 +79,7 @@ def test_the_seed_journeys_batched_by_day_equal_hourly_ticks_one_by_one(tmp_path
     results = {}
     for batch in (1, 7, 24):
         path = tmp_path / f"batch_{batch}.duckdb"
-        generate_warehouse(path, profiles=400, days=30, end=end)
+        live_warehouse(path, profiles=400, days=30, end=end)
         project = compile_project(Settings(project_root=REPO, warehouse=path))
         assert project.batchable
         # the demo's suppression model: a dbt view, which the in-process engine reads

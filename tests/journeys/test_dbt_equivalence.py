@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from journeys.demo.synthetic import generate_warehouse
 from journeys.project import compile_project
 from journeys.settings import Settings
 from journeys.tick.runner import run_tick, simulate
+from tests.warehouses import live_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 CLOCKS = [datetime(2026, 10, 30, 0), datetime(2026, 10, 30, 6), datetime(2026, 10, 31, 12)]
@@ -46,7 +46,7 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
 @pytest.mark.slow
 def test_dbt_build_and_in_process_ticks_give_identical_tables(tmp_path: Path) -> None:
     source = tmp_path / "source.duckdb"
-    generate_warehouse(source, profiles=400, days=5, end=datetime(2026, 11, 1), seed=11)
+    live_warehouse(source, profiles=400, days=5, end=datetime(2026, 11, 1), seed=11)
     via_dbt, in_process = tmp_path / "dbt.duckdb", tmp_path / "inprocess.duckdb"
     shutil.copy(source, via_dbt)
     shutil.copy(source, in_process)

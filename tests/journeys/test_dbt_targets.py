@@ -17,7 +17,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from journeys.demo.synthetic import generate_warehouse
 from journeys.project import compile_project, prepare_dbt_project
 from journeys.settings import Settings
 from journeys.tick.dbt_runner import run_dbt
@@ -26,6 +25,7 @@ from tests import engines
 from tests.journeys.compare import canonical
 from tests.journeys.dbt_on_spark import COMPARED
 from tests.project_copy import copy_project
+from tests.warehouses import live_warehouse
 
 CLOCKS = [datetime(2026, 10, 30, 0), datetime(2026, 10, 30, 6), datetime(2026, 10, 31, 12)]
 SPARK_CLOCKS = [CLOCKS[0], CLOCKS[2]]  # a dbt build costs a minute on Spark: admit, then advance
@@ -76,7 +76,7 @@ def test_dbt_build_on_postgres_writes_the_tables_duckdb_writes(
     pytest.importorskip("dbt.adapters.postgres", reason="dbt-postgres is not installed "
                         "(pip install -e '.[postgres]')")
     warehouse = tmp_path / "source.duckdb"
-    generate_warehouse(warehouse, profiles=300, days=5, end=datetime(2026, 11, 1), seed=5)
+    live_warehouse(warehouse, profiles=300, days=5, end=datetime(2026, 11, 1), seed=5)
     dbname = engines.create_postgres_database()
     engines.copy_inputs_to_postgres(str(warehouse), dbname)
 
@@ -115,7 +115,7 @@ def test_dbt_build_on_spark_writes_the_tables_duckdb_writes(tmp_path: Path) -> N
     pytest.importorskip("dbt.adapters.spark", reason="dbt-spark is not installed "
                         "(pip install -e '.[spark]')")
     warehouse = tmp_path / "source.duckdb"
-    generate_warehouse(warehouse, profiles=300, days=5, end=datetime(2026, 11, 1), seed=5)
+    live_warehouse(warehouse, profiles=300, days=5, end=datetime(2026, 11, 1), seed=5)
     out = tmp_path / "spark.json"
     root = copy_project(tmp_path / "project")
     subprocess.run([sys.executable, "-m", "tests.journeys.dbt_on_spark", str(warehouse),

@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journeys.demo.synthetic import generate_warehouse
 from journeys.spec.models import JourneySpec
 from journeys.tick.inprocess import InProcessEngine
 from tests.journeys.compare import (
@@ -41,6 +40,7 @@ from tests.journeys.compare import (
 from tests.journeys.engine_harness import Engine
 from tests.reference.interpreter import World
 from tests.reference.strategies import STARTS, tick_clocks
+from tests.warehouses import live_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 H = timedelta(hours=1)
@@ -173,7 +173,7 @@ SEED_CLOCKS = [datetime(2026, 10, 24, 12) + i * H for i in range(25)]
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("determinism") / "warehouse.duckdb"
-    generate_warehouse(path, profiles=300, days=10, end=datetime(2026, 11, 1), seed=3)
+    live_warehouse(path, profiles=300, days=10, end=datetime(2026, 11, 1), seed=3)
     return path
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from journeys.demo.synthetic import generate_warehouse
 from tests.project_copy import copy_project
+from tests.warehouses import live_warehouse
 
 REPO = Path(__file__).resolve().parents[3]
 JOURNEYS = [sys.executable, "-m", "journeys.cli"]
@@ -88,7 +88,7 @@ def test_a_bad_clock_is_a_clear_error(project: Path) -> None:
 
 def test_rerunning_a_tick_changes_nothing_and_says_so(project: Path) -> None:
     warehouse = project / "w.duckdb"
-    generate_warehouse(warehouse, profiles=200, days=5, end=datetime(2026, 11, 1), seed=1)
+    live_warehouse(warehouse, profiles=200, days=5, end=datetime(2026, 11, 1), seed=1)
     first = run(["run", "--at", "2026-10-31T12:00:00Z", "--engine", "inprocess"], project,
                 warehouse)
     assert first.returncode == 0, first.stderr
@@ -104,7 +104,7 @@ def test_rerunning_a_tick_changes_nothing_and_says_so(project: Path) -> None:
 
 def test_simulate_runs_consecutive_ticks(project: Path) -> None:
     warehouse = project / "w.duckdb"
-    generate_warehouse(warehouse, profiles=200, days=5, end=datetime(2026, 11, 1), seed=1)
+    live_warehouse(warehouse, profiles=200, days=5, end=datetime(2026, 11, 1), seed=1)
     result = run(["simulate", "--start", "2026-10-30T00:00:00Z", "--end",
                   "2026-10-30T05:00:00Z", "--every", "1h"], project, warehouse)
     assert result.returncode == 0, result.stderr
@@ -116,7 +116,7 @@ def test_simulate_runs_consecutive_ticks(project: Path) -> None:
 
 def test_status_json_and_render_after_a_few_ticks(project: Path) -> None:
     warehouse = project / "w.duckdb"
-    generate_warehouse(warehouse, profiles=200, days=5, end=datetime(2026, 11, 1), seed=1)
+    live_warehouse(warehouse, profiles=200, days=5, end=datetime(2026, 11, 1), seed=1)
     ticked = run(["simulate", "--start", "2026-10-30T18:00:00Z", "--end",
                   "2026-10-31T00:00:00Z"], project, warehouse)
     assert ticked.returncode == 0, ticked.stderr

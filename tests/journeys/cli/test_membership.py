@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from journeys.demo.synthetic import generate_warehouse
 from tests.journeys.cli.test_commands import run
 from tests.project_copy import copy_project
+from tests.warehouses import live_warehouse
 
 J = "post_purchase"
 
@@ -19,7 +19,7 @@ J = "post_purchase"
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     root = copy_project(tmp_path / "project")
-    generate_warehouse(root / "w.duckdb", profiles=50, days=3, end=datetime(2026, 11, 1), seed=2)
+    live_warehouse(root / "w.duckdb", profiles=50, days=3, end=datetime(2026, 11, 1), seed=2)
     return root
 
 

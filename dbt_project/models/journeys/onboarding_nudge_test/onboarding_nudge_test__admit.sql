@@ -6,7 +6,9 @@ WITH clock AS (
     COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
     MAX(prior_tick_at) AS prev_tick_at,
     MAX(activated_at) AS activated_at,
-    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due,
+    MAX(state) = 'active' AS admits,
+    MAX(reopened_at) AS reopened_at
   FROM {{ ref('onboarding_nudge_test__clock') }}
 ), clocks AS (
   SELECT
@@ -34,19 +36,26 @@ WITH clock AS (
     CROSS JOIN clock AS c
     WHERE
       (
-        v.event = 'signed_up'
-        AND (
-          v.occurred_at <= c.run_at
+        (
+          v.event = 'signed_up'
           AND (
-            CASE
-              WHEN c.prev_tick_at IS NULL
-              THEN v.occurred_at >= c.activated_at
-              ELSE v.occurred_at > c.prev_tick_at
-            END
+            v.occurred_at <= c.run_at
+            AND (
+              CASE
+                WHEN c.prev_tick_at IS NULL
+                THEN v.occurred_at >= c.activated_at
+                ELSE v.occurred_at > c.prev_tick_at
+              END
+            )
           )
         )
+        AND (
+          c.reopened_at IS NULL OR v.occurred_at >= c.reopened_at
+        )
       )
-      AND c.is_due
+      AND (
+        c.is_due AND c.admits
+      )
   ) AS cand
   WHERE
     EXISTS(
@@ -76,15 +85,22 @@ WITH clock AS (
     CROSS JOIN clock AS c
     WHERE
       (
-        q.journey_id = 'onboarding_nudge_test'
-        AND (
-          q.requested_at <= c.run_at
+        (
+          q.journey_id = 'onboarding_nudge_test'
           AND (
-            c.prev_tick_at IS NULL OR q.requested_at > c.prev_tick_at
+            q.requested_at <= c.run_at
+            AND (
+              c.prev_tick_at IS NULL OR q.requested_at > c.prev_tick_at
+            )
           )
         )
+        AND (
+          c.reopened_at IS NULL OR q.requested_at >= c.reopened_at
+        )
       )
-      AND c.is_due
+      AND (
+        c.is_due AND c.admits
+      )
   ) AS cand
   WHERE
     EXISTS(

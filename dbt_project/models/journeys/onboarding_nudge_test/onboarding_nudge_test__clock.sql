@@ -16,23 +16,79 @@ SELECT
   END AS prev_tick_at,
   d.prior_tick_at,
   COALESCE(d.first_tick_at, MIN(CASE WHEN d.is_due THEN d.run_at ELSE NULL END) OVER ()) AS activated_at,
-  d.is_due
+  d.is_due,
+  d.state,
+  d.control_seq,
+  CASE
+    WHEN COALESCE(d.was_resumed, FALSE)
+    THEN COALESCE(d.reopened_tick_at, MIN(CASE WHEN d.is_due THEN d.run_at ELSE NULL END) OVER ())
+  END AS reopened_at
 FROM (
   SELECT
     r.run_at,
     t.prior_tick_at,
     t.first_tick_at,
-    t.prior_tick_at IS NULL OR r.run_at > t.prior_tick_at AS is_due
+    t.reopened_tick_at,
+    (
+      t.prior_tick_at IS NULL OR r.run_at > t.prior_tick_at
+    )
+    AND COALESCE(k.state, 'draft') IN ('active', 'archived') AS is_due,
+    COALESCE(k.state, 'draft') AS state,
+    CAST(COALESCE(k.control_seq, 0) AS INT) AS control_seq,
+    k.resumed_seq = k.opened_seq AS was_resumed
   FROM (
     SELECT
       CAST('{{ var("run_at") }}' AS TIMESTAMP) AS run_at
   ) AS r
   CROSS JOIN (
     SELECT
-      MAX(tick_at) AS prior_tick_at,
-      MIN(tick_at) AS first_tick_at
-    FROM {{ journeys_prior('journey_ticks') }} AS journey_ticks
+      MAX(tk.tick_at) AS prior_tick_at,
+      MIN(tk.tick_at) AS first_tick_at,
+      MIN(
+        CASE
+          WHEN k.resumed_seq = k.opened_seq AND tk.control_seq >= k.resumed_seq
+          THEN tk.tick_at
+          ELSE NULL
+        END
+      ) AS reopened_tick_at
+    FROM {{ journeys_prior('journey_ticks') }} AS tk
+    CROSS JOIN (
+      SELECT
+        g.control_seq,
+        g.resumed_seq,
+        g.opened_seq,
+        l.state
+      FROM (
+        SELECT
+          MAX(control_seq) AS control_seq,
+          MAX(CASE WHEN action IN ('resume') THEN control_seq ELSE NULL END) AS resumed_seq,
+          MAX(CASE WHEN action IN ('activate', 'resume') THEN control_seq ELSE NULL END) AS opened_seq
+        FROM {{ ref('stg_journey_control') }}
+        WHERE
+          journey_id = 'onboarding_nudge_test'
+      ) AS g
+      LEFT JOIN {{ ref('stg_journey_control') }} AS l
+        ON l.journey_id = 'onboarding_nudge_test' AND l.control_seq = g.control_seq
+    ) AS k
     WHERE
-      journey_id = 'onboarding_nudge_test'
+      tk.journey_id = 'onboarding_nudge_test'
   ) AS t
+  CROSS JOIN (
+    SELECT
+      g.control_seq,
+      g.resumed_seq,
+      g.opened_seq,
+      l.state
+    FROM (
+      SELECT
+        MAX(control_seq) AS control_seq,
+        MAX(CASE WHEN action IN ('resume') THEN control_seq ELSE NULL END) AS resumed_seq,
+        MAX(CASE WHEN action IN ('activate', 'resume') THEN control_seq ELSE NULL END) AS opened_seq
+      FROM {{ ref('stg_journey_control') }}
+      WHERE
+        journey_id = 'onboarding_nudge_test'
+    ) AS g
+    LEFT JOIN {{ ref('stg_journey_control') }} AS l
+      ON l.journey_id = 'onboarding_nudge_test' AND l.control_seq = g.control_seq
+  ) AS k
 ) AS d

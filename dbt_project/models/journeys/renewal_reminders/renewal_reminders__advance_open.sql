@@ -6,7 +6,9 @@ WITH clock AS (
     COALESCE(MAX(CASE WHEN is_due THEN run_at ELSE NULL END), MAX(run_at)) AS run_at,
     MAX(prior_tick_at) AS prev_tick_at,
     MAX(activated_at) AS activated_at,
-    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due
+    MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due,
+    MAX(state) = 'active' AS admits,
+    MAX(reopened_at) AS reopened_at
   FROM {{ ref('renewal_reminders__clock') }}
 ), clocks AS (
   SELECT

@@ -8,7 +8,8 @@ SELECT
   advanced,
   exited,
   actions,
-  duration_ms
+  duration_ms,
+  control_seq
 FROM (
   SELECT
     journey_id,
@@ -17,7 +18,8 @@ FROM (
     advanced,
     exited,
     actions,
-    duration_ms
+    duration_ms,
+    control_seq
   FROM {{ journeys_part('event_upsell__tick') }} AS event_upsell__tick
   UNION ALL
   SELECT
@@ -27,7 +29,8 @@ FROM (
     advanced,
     exited,
     actions,
-    duration_ms
+    duration_ms,
+    control_seq
   FROM {{ journeys_part('onboarding_nudge_test__tick') }} AS onboarding_nudge_test__tick
   UNION ALL
   SELECT
@@ -37,7 +40,8 @@ FROM (
     advanced,
     exited,
     actions,
-    duration_ms
+    duration_ms,
+    control_seq
   FROM {{ journeys_part('post_purchase__tick') }} AS post_purchase__tick
   UNION ALL
   SELECT
@@ -47,7 +51,8 @@ FROM (
     advanced,
     exited,
     actions,
-    duration_ms
+    duration_ms,
+    control_seq
   FROM {{ journeys_part('re_engagement__tick') }} AS re_engagement__tick
   UNION ALL
   SELECT
@@ -57,7 +62,8 @@ FROM (
     advanced,
     exited,
     actions,
-    duration_ms
+    duration_ms,
+    control_seq
   FROM {{ journeys_part('renewal_reminders__tick') }} AS renewal_reminders__tick
   UNION ALL
   SELECT
@@ -67,6 +73,7 @@ FROM (
     advanced,
     exited,
     actions,
-    duration_ms
+    duration_ms,
+    control_seq
   FROM {{ journeys_part('welcome_series__tick') }} AS welcome_series__tick
 ) AS u

@@ -6,7 +6,9 @@ WITH clock AS (
     COALESCE(MAX(IF(is_due, run_at, NULL)), MAX(run_at)) AS run_at,
     MAX(prior_tick_at) AS prev_tick_at,
     MAX(activated_at) AS activated_at,
-    MAX(IF(is_due, 1, 0)) = 1 AS is_due
+    MAX(IF(is_due, 1, 0)) = 1 AS is_due,
+    MAX(state) = 'active' AS admits,
+    MAX(reopened_at) AS reopened_at
   FROM {{ ref('welcome_series__clock') }}
 ), clocks AS (
   SELECT
@@ -48,15 +50,22 @@ WITH clock AS (
     CROSS JOIN clock AS c
     WHERE
       (
-        q.journey_id = 'welcome_series'
-        AND (
-          q.requested_at <= c.run_at
+        (
+          q.journey_id = 'welcome_series'
           AND (
-            c.prev_tick_at IS NULL OR q.requested_at > c.prev_tick_at
+            q.requested_at <= c.run_at
+            AND (
+              c.prev_tick_at IS NULL OR q.requested_at > c.prev_tick_at
+            )
           )
         )
+        AND (
+          c.reopened_at IS NULL OR q.requested_at >= c.reopened_at
+        )
       )
-      AND c.is_due
+      AND (
+        c.is_due AND c.admits
+      )
   ) AS cand
   WHERE
     EXISTS(
@@ -79,7 +88,7 @@ WITH clock AS (
     FROM audience_at AS a
     CROSS JOIN clock AS c
     WHERE
-      c.is_due
+      c.is_due AND c.admits
   ) AS cand
   WHERE
     EXISTS(

@@ -6,7 +6,9 @@ WITH clock AS (
     COALESCE(MAX(IFF(is_due, run_at, NULL)), MAX(run_at)) AS run_at,
     MAX(prior_tick_at) AS prev_tick_at,
     MAX(activated_at) AS activated_at,
-    MAX(IFF(is_due, 1, 0)) = 1 AS is_due
+    MAX(IFF(is_due, 1, 0)) = 1 AS is_due,
+    MAX(state) = 'active' AS admits,
+    MAX(reopened_at) AS reopened_at
   FROM {{ ref('re_engagement__clock') }}
 ), clocks AS (
   SELECT

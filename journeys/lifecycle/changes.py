@@ -1,0 +1,146 @@
+"""Changing a journey's state: `journeys activate|pause|resume|archive ID` and the API.
+
+A change is checked, then recorded in ``journeys.journey_control`` under the warehouse's
+lease (a tick reads the table; it must see a change whole, and before or after itself, never
+during). Activation and resume validate the project first: a tick would refuse to run a
+project with problems, so activating one would only defer the error to the scheduler. Pause
+and archive never validate: an operator stopping a journey in an incident must not be held
+up by a broken spec elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from journeys.lifecycle.control import ControlChange, append_change, status_of
+from journeys.lifecycle.states import Action, TransitionError, next_state
+from journeys.settings import Settings
+from journeys.spec.models import JourneySpec
+from journeys.tick.lease import tick_lease
+from journeys.validation import validate_project
+from journeys.validation.problems import Problem
+
+VALIDATED: frozenset[str] = frozenset({"activate", "resume"})
+
+
+class UnknownJourney(LookupError):
+    """No spec file has that id; the message lists the journeys there are."""
+
+
+class SpecProblems(ValueError):
+    """The project does not validate, so the journey cannot start; ``problems`` are the
+    messages of `journeys validate`."""
+
+    def __init__(self, journey_id: str, action: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(f"cannot {action} journey '{journey_id}': {len(problems)} problem(s) "
+                         "in the specs (fix them, `journeys validate` lists them):\n"
+                         + "\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """A state change as asked for."""
+
+    journey_id: str
+    action: Action
+    actor: str
+    wait_s: float = 0.0
+
+
+def spec_ids(settings: Settings) -> list[str]:
+    """The journey ids of the spec files (valid or not)."""
+    return sorted(p.stem for p in settings.spec_dir.glob("*.yml") if not p.stem.startswith("_"))
+
+
+def require_journey(settings: Settings, journey_id: str) -> None:
+    if journey_id not in spec_ids(settings):
+        raise UnknownJourney(f"no journey '{journey_id}': there is no journey_specs/"
+                             f"{journey_id}.yml (journeys: {', '.join(spec_ids(settings))})")
+
+
+def validated_spec(settings: Settings, journey_id: str, action: str) -> JourneySpec:
+    """The journey's spec, when the whole project validates (a tick needs all of it)."""
+    result = validate_project(None, project_root=settings.project_root,
+                              warehouse=settings.warehouse if settings.warehouse.exists()
+                              else None)
+    if not result.ok:
+        raise SpecProblems(journey_id, action, result.problems)
+    return result.specs[journey_id]
+
+
+def _current_version(settings: Settings, journey_id: str) -> str:
+    """The spec's content hash when it parses, for the record of a pause or an archive."""
+    from journeys.spec.yaml_loader import load_yaml
+
+    try:
+        text = (settings.spec_dir / f"{journey_id}.yml").read_text(encoding="utf-8")
+        return JourneySpec.model_validate(load_yaml(text)).spec_version
+    except Exception:  # noqa: BLE001 - a spec that does not parse has no version
+        return "invalid"
+
+
+def tile_types(spec: JourneySpec) -> dict[str, str]:
+    """Each tile's type: recorded at activation and resume, so that a later resume can tell
+    which members' tiles were removed or changed type."""
+    return {tid: tile.type for tid, tile in spec.tiles.items()}
+
+
+def change_state(settings: Settings, request: ChangeRequest,
+                 now: datetime | None = None,
+                 check: Any = None) -> ControlChange:
+    """Apply one change, or raise :class:`UnknownJourney`, :class:`SpecProblems`,
+    :class:`TransitionError` (or ``TickBusy`` while a tick holds the warehouse).
+
+    ``check(con, spec, status)`` may refuse a resume (the migration rules) by raising.
+    """
+    require_journey(settings, request.journey_id)
+    spec = (validated_spec(settings, request.journey_id, request.action)
+            if request.action in VALIDATED else None)
+    changed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
+    holder = f"journeys {request.action}"
+    with tick_lease(settings.warehouse, holder, changed_at, request.wait_s):
+        con = duckdb.connect(str(settings.warehouse))
+        try:
+            status = status_of(con, request.journey_id)
+            state = next_state(request.journey_id, status.state, request.action)
+            detail = {"tiles": tile_types(spec)} if spec is not None else None
+            version = spec.spec_version if spec else _current_version(settings,
+                                                                      request.journey_id)
+            con.execute("begin")  # a resume's moves and its audit row: both or neither
+            try:
+                if check is not None and spec is not None:
+                    check(con, spec, replace(status, actor=request.actor))
+                change = append_change(con, request.journey_id, request.action, state,
+                                       version, request.actor, changed_at, detail)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            return change
+        finally:
+            con.close()
+
+
+def activate_drafts(settings: Settings, specs: dict[str, JourneySpec], actor: str,
+                    now: datetime | None = None) -> list[ControlChange]:
+    """Activate every draft among ``specs``, already validated (the demo, a new project's
+    first run): one lease, one audit row per journey activated."""
+    changed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
+    with tick_lease(settings.warehouse, "journeys activate", changed_at):
+        con = duckdb.connect(str(settings.warehouse))
+        try:
+            return [append_change(con, jid, "activate", "active", spec.spec_version, actor,
+                                  changed_at, {"tiles": tile_types(spec)})
+                    for jid, spec in sorted(specs.items())
+                    if status_of(con, jid).state == "draft"]
+        finally:
+            con.close()
+
+
+__all__ = ["ChangeRequest", "SpecProblems", "TransitionError", "UnknownJourney",
+           "activate_drafts", "change_state", "require_journey", "spec_ids", "validated_spec"]
