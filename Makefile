@@ -49,7 +49,8 @@ test: env
 SPARK_EXAMPLES ?= 6
 
 test-postgres: env
-	$(BIN)/python -m pytest -q --engine postgres $(ENGINE_SUITES) tests/journeys/test_metrics.py
+	$(BIN)/python -m pytest -q --engine postgres $(ENGINE_SUITES) tests/journeys/test_metrics.py \
+		tests/journeys/test_lifecycle_semantics.py
 
 test-spark: env
 	JOURNEYS_DIFF_EXAMPLES=$(SPARK_EXAMPLES) $(BIN)/python -m pytest -q --engine spark $(ENGINE_SUITES)
