@@ -119,6 +119,35 @@ def refusal(plan: MigrationPlan) -> str:
     return "\n".join(lines)
 
 
+def stranded_by_edits(con: Any, specs: dict[str, JourneySpec]) -> list[str]:
+    """Why a tick must not run: journeys edited while live (active or archived, not paused)
+    in a way that strands members. Only journeys whose spec changed since they last started
+    are looked at, so an unchanged project costs one small query."""
+    ensure = con.execute(f"select journey_id, state, spec_version from {CONTROL} c where "
+                         f"control_seq = (select max(control_seq) from {CONTROL} m "
+                         "where m.journey_id = c.journey_id)").fetchall()
+    started = dict(con.execute(
+        f"select journey_id, spec_version from {CONTROL} c where detail is not null and "
+        f"control_seq = (select max(control_seq) from {CONTROL} m where m.journey_id = "
+        "c.journey_id and m.detail is not null)").fetchall())
+    problems = []
+    for journey_id, state, _ in ensure:
+        spec = specs.get(journey_id)
+        if spec is None or state not in ("active", "archived") or \
+                started.get(journey_id) == spec.spec_version:
+            continue
+        plan = plan_migration(con, spec)
+        stuck = plan.unmapped + plan.moves
+        if stuck:
+            where = ", ".join(f"{g.tile_id} ({g.members}, {g.reason})" for g in stuck)
+            problems.append(
+                f"journey '{journey_id}' was edited while {state}: members are at tiles the "
+                f"spec no longer has as they were: {where}. Pause it (`journeys pause "
+                f"{journey_id}`), map them in `migrations:`, `journeys migrate {journey_id}`, "
+                "then resume; or restore the spec")
+    return problems
+
+
 def apply_moves(con: Any, plan: MigrationPlan, control_seq: int, at: datetime) -> None:
     """Move the mapped members in ``<id>__open`` and record each move (in the caller's
     transaction). They keep their arrival time: a wait counts from when they started it."""
@@ -187,4 +216,4 @@ def migrate(settings: Settings, journey_id: str, actor: str, dry_run: bool,
 
 
 __all__ = ["MigrationNeeded", "MigrationPlan", "SpecProblems", "Stranded", "migrate",
-           "plan_migration", "resume_check"]
+           "plan_migration", "resume_check", "stranded_by_edits"]

@@ -33,6 +33,21 @@ class WarehouseError(RuntimeError):
     """The warehouse is missing or lacks an input table; the message says what to do."""
 
 
+class StrandedMembers(WarehouseError):
+    """A live journey was edited so that members sit at tiles it no longer has: a tick would
+    leave them there silently, so it does not run (pause, migrate, resume instead)."""
+
+
+def refuse_stranding_edits(con: duckdb.DuckDBPyConnection, specs: dict) -> None:
+    from journeys.lifecycle.migration import stranded_by_edits
+    from journeys.tick.inprocess import ensure_inputs
+
+    ensure_inputs(con)
+    problems = stranded_by_edits(con, specs)
+    if problems:
+        raise StrandedMembers("no tick was run: " + "\n".join(problems))
+
+
 @dataclass(frozen=True)
 class TickReport:
     """What one tick did: per-journey counts, and the journeys it skipped (S1)."""
@@ -101,10 +116,12 @@ def run_dbt_tick(settings: Settings, run_at: datetime,
     problems.
     """
     check_warehouse(settings)
-    journeys = sorted(prepare_dbt_project(settings).specs)
+    specs = prepare_dbt_project(settings).specs
+    journeys = sorted(specs)
     with guarded_tick(settings.warehouse, run_at, journeys, "journeys run", log=log):
         con = duckdb.connect(str(settings.warehouse))  # same config as dbt-duckdb's handle
         try:
+            refuse_stranding_edits(con, specs)
             before = last_ticks(con)
         finally:
             con.close()
@@ -139,6 +156,7 @@ def simulate_on(con: duckdb.DuckDBPyConnection, project: CompiledProject,
                 batch: int = DEFAULT_BATCH) -> list[TickReport]:
     """Consecutive in-process ticks on an open connection, ``batch`` clocks per run when
     the project allows it (the same tables as one by one; docs/semantics.md §9)."""
+    refuse_stranding_edits(con, project.validation.specs)
     engine = InProcessEngine(con, project.plans, project.generations)
     journeys = sorted(project.validation.specs)
     reports = []

@@ -55,11 +55,11 @@ def test_activation_is_the_first_tick_after_it_and_earlier_events_do_not_enter()
 
 
 def test_a_paused_journey_holds_its_members_and_catches_up_at_logical_times() -> None:
-    """Activated at 0:00, a enters at 0:30 and waits a day; the journey is paused from the 2:00 tick to the
-    resume before the 40:00 tick. While paused: no ticks, no steps, no actions, and nobody
-    enters (b signed up at 5:00, while paused). On resume, a's wait, which ended at 24:30
-    while paused, ends at 24:30 and the email is due at 24:30; c, who signed up after the
-    resume, enters as usual."""
+    """Activated at 0:00, a enters at 0:30 and waits a day; the journey is paused from the
+    2:00 tick to the resume before the 40:00 tick. While paused: no ticks, no steps, no
+    actions, and nobody enters (b signed up at 5:00, while paused). On resume, a's wait,
+    which ended at 24:30 while paused, ends at 24:30 and the email is due at 24:30; c, who
+    signed up after the resume, enters as usual."""
     engine = Engine([SPEC], world(("a", "signed_up", 0.5), ("b", "signed_up", 5),
                                   ("c", "signed_up", 40.5)))
     engine.tick(*hours(0, 1))

@@ -48,10 +48,17 @@ def test_edit_pause_migrate_resume(project: Path) -> None:
     waiting = {m: at for m, (tile, at) in before.items() if tile == "wait_3d"}
     assert len(waiting) >= 3, "the scenario needs members in the three-day wait"
 
-    assert journeys(project, "pause", J).returncode == 0
     spec = project / "journey_specs" / f"{J}.yml"
     edited = spec.read_text().replace("next: wait_3d", "next: wait_2d_after_welcome")
     spec.write_text(edited.replace(OLD, NEW))
+
+    # 0. edited while active: a tick would strand them silently, so none runs
+    ticked = journeys(project, "run", "--at", "2026-10-30T01:00:00Z", "--engine", "inprocess")
+    assert ticked.returncode == 1
+    assert (f"journey '{J}' was edited while active: members are at tiles the spec no "
+            f"longer has as they were: wait_3d ({len(waiting)}, removed)") in ticked.stderr
+    assert open_at(project) == before
+    assert journeys(project, "pause", J).returncode == 0
 
     # 1. no mapping: resume is refused, naming the tile and how many are there
     refused = journeys(project, "resume", J)
