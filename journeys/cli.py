@@ -374,8 +374,7 @@ def _change(settings, journey_id: str, action: str, actor: str | None, wait: flo
     except SpecProblems as problems:
         for item in problems.problems:
             click.echo(str(item), err=True)
-        _fail(f"{len(problems.problems)} problem(s): journey '{journey_id}' was not {action}d "
-              "(fix them; `journeys validate` lists them)")
+        _fail(problems.summary)
     except (UnknownJourney, TransitionError, MigrationNeeded, TickBusy) as refused:
         _fail(str(refused))
     when = "the next tick" + (" (its clock is the activation time, S3)"
@@ -453,7 +452,7 @@ def migrate(settings, journey_id: str, dry_run: bool, actor: str | None, wait: f
     except SpecProblems as problems:
         for item in problems.problems:
             click.echo(str(item), err=True)
-        _fail(f"{len(problems.problems)} problem(s): nothing was migrated")
+        _fail(problems.summary)
     except (UnknownJourney, MigrationNeeded, TickBusy) as refused:
         _fail(str(refused))
     table = Table("from tile", "why", "to tile", "members", title=f"{journey_id}: "

@@ -37,6 +37,9 @@ class SpecProblems(ValueError):
 
     def __init__(self, journey_id: str, action: str, problems: list[Problem]) -> None:
         self.problems = problems
+        self.summary = (f"{len(problems)} problem(s): journey '{journey_id}' was not "
+                        f"{action.rstrip('e')}ed (fix them; `journeys validate` lists them)")
+        """The one-line verdict the CLI and the API print after the problems."""
         super().__init__(f"cannot {action} journey '{journey_id}': {len(problems)} problem(s) "
                          "in the specs (fix them, `journeys validate` lists them):\n"
                          + "\n".join(str(p) for p in problems))
