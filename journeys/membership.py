@@ -33,6 +33,10 @@ class MembershipError(ValueError):
     """A request that cannot be recorded as given (the message says what to do)."""
 
 
+class JourneyNotOpen(MembershipError):
+    """The journey's state does not take the request (an entry into a paused journey)."""
+
+
 @dataclass(frozen=True)
 class MembershipResult:
     """What was recorded, and which members were not (no profile row)."""
@@ -72,10 +76,10 @@ def _check_state(journey_id: str, kind: Kind, state: str) -> None:
         advice = {"draft": f"activate it first (`journeys activate {journey_id}`)",
                   "paused": f"resume it first (`journeys resume {journey_id}`)",
                   "archived": "an archived journey admits no one"}[state]
-        raise MembershipError(f"journey '{journey_id}' is {state}: members enter only an "
+        raise JourneyNotOpen(f"journey '{journey_id}' is {state}: members enter only an "
                               f"active journey; {advice}")
     if kind == "remove" and state == "draft":
-        raise MembershipError(f"journey '{journey_id}' is a draft: it has no members to remove")
+        raise JourneyNotOpen(f"journey '{journey_id}' is a draft: it has no members to remove")
 
 
 def record_requests(settings: Settings, journey_id: str, members: Iterable[str], kind: Kind,

@@ -34,7 +34,7 @@ from journeys.lifecycle import (
 )
 from journeys.lifecycle.migration import MigrationNeeded, resume_check
 from journeys.lifecycle.states import Action
-from journeys.membership import Kind, MembershipError, record_requests
+from journeys.membership import JourneyNotOpen, Kind, MembershipError, record_requests
 from journeys.metrics.readout import has_metrics, read_readout
 from journeys.spec.models import JourneySpec
 from journeys.tick.clock import now_clock, parse_clock
@@ -97,8 +97,8 @@ def _membership(ctx: ApiContext, journey_id: str, members: list[str], kind: Kind
         try:
             result = record_requests(ctx.settings, journey_id, members, kind, at, LEASE_WAIT_S)
         except MembershipError as refused:
-            state_problem = str(refused).startswith(f"journey '{journey_id}' is ")
-            raise ApiError(409 if state_problem else 422, str(refused)) from None
+            status = 409 if isinstance(refused, JourneyNotOpen) else 422
+            raise ApiError(status, str(refused)) from None
     return MembershipReport(recorded=list(result.recorded), unknown=list(result.unknown),
                             requested_at=result.requested_at)
 

@@ -56,11 +56,14 @@ def summary_line(readout: JourneyReadout) -> str:
             f"({_pct(m.conversion_rate)}) · avg duration {duration_text(m.avg_duration_s)}")
 
 
-def tile_table(readout: JourneyReadout, ticked: bool = True) -> Table:
-    """A row per tile, in flow order; the journey's totals as the caption."""
+def tile_table(readout: JourneyReadout, ticked: bool = True, state: str | None = None) -> Table:
+    """A row per tile, in flow order; the journey's totals as the caption, its lifecycle
+    state (S18) beside its name."""
     caption = summary_line(readout) if ticked else "no metrics yet: a tick (`journeys run`) " \
         "builds them"
-    table = Table(title=f"{readout.name} [dim]({readout.journey_id})[/dim]", caption=caption,
+    shown_state = f" · {state}" if state else ""
+    table = Table(title=f"{readout.name} [dim]({readout.journey_id}){shown_state}[/dim]",
+                  caption=caption,
                   title_justify="left", caption_justify="left")
     for name, justify in (("tile", "left"), ("type", "left"), ("active", "right"),
                           ("passed through", "right"), ("exited here", "right"),
@@ -109,7 +112,17 @@ def readouts(con: Any, specs: Mapping[str, JourneySpec]) -> list[JourneyReadout]
 def status_json(warehouse_path: Path | str, specs: Mapping[str, JourneySpec]) -> str:
     """``journeys status --json``: a list with one object per journey."""
     with duckdb.connect(str(warehouse_path)) as con:  # as dbt-duckdb opens it, in-process
-        return json.dumps([r.to_json() for r in readouts(con, specs)], indent=2)
+        states = lifecycle_states(con, specs)
+        return json.dumps([{**r.to_json(), "state": states[r.journey_id]}
+                           for r in readouts(con, specs)], indent=2)
+
+
+def lifecycle_states(con: Any, specs: Mapping[str, JourneySpec]) -> dict[str, str]:
+    """Each journey's lifecycle state (a journey without a recorded change is a draft)."""
+    from journeys.lifecycle import read_statuses
+
+    recorded = read_statuses(con)
+    return {j: recorded[j].state if j in recorded else "draft" for j in specs}
 
 
 def print_report(
@@ -121,8 +134,9 @@ def print_report(
     console = console or Console()
     with duckdb.connect(str(warehouse_path)) as con:
         ticked = has_metrics(con)
+        states = lifecycle_states(con, specs)
         for readout in readouts(con, specs):
-            console.print(tile_table(readout, ticked))
+            console.print(tile_table(readout, ticked, states[readout.journey_id]))
             console.print()
             ab = ab_table(readout)
             if ab is not None:

@@ -125,6 +125,7 @@ def test_status_json_and_render_after_a_few_ticks(project: Path) -> None:
     journeys = {j["journey_id"]: j for j in json.loads(status.stdout)}
     assert set(journeys) == {p.stem for p in (project / "journey_specs").glob("[a-z]*.yml")}
     welcome = journeys["welcome_series"]
+    assert welcome["state"] == "active"
     assert welcome["metrics"]["entered"] > 0
     assert welcome["metrics"]["last_tick_at"] == "2026-10-31T00:00:00"
     assert [t["tile_id"] for t in welcome["tiles"]][:3] == ["start", "wait_1h", "welcome_email"]

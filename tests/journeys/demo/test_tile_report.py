@@ -36,7 +36,8 @@ def text_of(*tables) -> str:
 def test_the_tile_table_reads_like_the_canvas(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         [readout] = readouts(con, {"trial": TRIAL})
-    text = text_of(tile_table(readout))
+    text = text_of(tile_table(readout, state="paused"))
+    assert "(trial) · paused" in text
     rows = [line for line in text.splitlines() if line.startswith("│")]
     assert [r.split("│")[1].strip() for r in rows] == [
         "start", "nudge_wait", "offer", "ab", "done", "reminder"]
@@ -56,6 +57,7 @@ def test_the_ab_table_shows_each_arm_against_the_baseline(warehouse: Path) -> No
 
 def test_status_json_holds_every_number(warehouse: Path) -> None:
     [journey] = json.loads(status_json(warehouse, {"trial": TRIAL}))
+    assert journey["state"] == "active"
     assert journey["metrics"] == {
         "journey_id": "trial", "entered": 8, "active": 1, "completed": 6, "exited_early": 1,
         "converted": 2, "conversion_rate": 0.25, "avg_duration_s": pytest.approx(72514.2857),
