@@ -92,7 +92,8 @@ def record_requests(settings: Settings, journey_id: str, members: Iterable[str],
         raise MembershipError("no members given: name them, or --file a CSV with a "
                               "member_id column")
     table = TABLES[kind]
-    with tick_lease(settings.warehouse, f"journeys {kind}", requested_at, wait_s):
+    with tick_lease(settings.warehouse, f"journeys {kind}", requested_at, wait_s,
+                    refused=f"no {kind} request was recorded"):
         con = duckdb.connect(str(settings.warehouse))
         try:
             ensure_inputs(con)

@@ -96,6 +96,8 @@ class DispatchSummary:
     by_destination: dict[str, Counter[str]] = field(default_factory=dict)
     requests: int = 0
     left_queued: int = 0
+    held_paused: int = 0
+    """Actions of paused journeys, held in the queue until the journey resumes (S18)."""
     elapsed_ms: int = 0
     dry_run_file: Path | None = None
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -358,7 +360,8 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
                             round_size or round_size_for(destinations), clock, checkpoint)
     max_wait = max(d.config.retry.max_wait_seconds for d in destinations.values())
     asyncio.run(dispatcher.run_rounds(max_wait))
-    summary.left_queued = queue.pending(con)
+    summary.held_paused = queue.held_for_pause(con)
+    summary.left_queued = queue.pending(con) - summary.held_paused
     return destinations
 
 

@@ -26,6 +26,7 @@ import duckdb
 
 from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
 from journeys.spec.destinations import CHANNEL_OF_ACTION
+from journeys.tick.inprocess import ensure_inputs
 from journeys.warehouse import table_exists, transaction
 from reverse_etl.delivery_log import COLUMNS as LOG_COLUMNS
 from reverse_etl.delivery_log import DELIVERY_LOG, FINAL, Status, ensure_delivery_log
@@ -56,6 +57,14 @@ EXITED_EARLY = (f"exists (select 1 from {JOURNEY_STATE} s where s.journey_id = q
                 "and s.status = 'exited')")
 """Whether queued action ``q``'s entry exited early (S15b); ``completed`` is a normal end."""
 
+CONTROL = f"{OUTPUT_SCHEMA}.journey_control"
+PAUSED = (f"(select c.journey_id from {CONTROL} c where c.state = 'paused' and "
+          f"c.control_seq = (select max(m.control_seq) from {CONTROL} m "
+          "where m.journey_id = c.journey_id))")
+NOT_PAUSED = f"journey_id not in {PAUSED}"
+"""Whether a queued action's journey is not paused: a paused journey's sends are held, not
+dropped (S18: no actions while paused), and go out after its resume."""
+
 ACTION_COLUMNS = ("action_id", "journey_id", "member_id", "entry_seq", "tile_id", "tile_type",
                   "destination", "action", "template", "payload", "due_at", "tick_at")
 _QUEUE_DDL = (
@@ -72,6 +81,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create table if not exists {CURSOR} (journey_id varchar, tick_at timestamp)")
     con.execute(f"create table if not exists {GOVERNED_CURSOR} (decision_seq bigint)")
     ensure_delivery_log(con)
+    ensure_inputs(con)  # journeys.journey_control, read to hold paused journeys' actions
 
 
 @dataclass
@@ -300,8 +310,9 @@ def claim(con: duckdb.DuckDBPyConnection, limit: int, now: datetime, dispatch_id
         con.execute(
             f"update {QUEUE} set state = 'sending', attempts = attempts + 1, dispatch_id = ?, "
             f"claimed_at = ? where action_id in (select action_id from {QUEUE} "
-            "where state = 'ready' or (state = 'waiting' and next_attempt_at <= ?) "
-            "order by due_at, action_id limit ?)", [dispatch_id, now, now, limit])
+            "where (state = 'ready' or (state = 'waiting' and next_attempt_at <= ?)) "
+            f"and {NOT_PAUSED} order by due_at, action_id limit ?)",
+            [dispatch_id, now, now, limit])
         extra = "".join(f", p.{c} as recipient__{c}" for c in recipients)
         join = (f" left join {PROFILES} p on p.member_id = q.member_id" if recipients else "")
         cursor = con.execute(
@@ -336,7 +347,13 @@ def settle(con: duckdb.DuckDBPyConnection, log_rows: Sequence[dict[str, Any]],
 def next_retry(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When the earliest waiting action may be tried again."""
     return con.execute(f"select min(next_attempt_at) from {QUEUE} "
-                       "where state = 'waiting'").fetchone()[0]
+                       f"where state = 'waiting' and {NOT_PAUSED}").fetchone()[0]
+
+
+def held_for_pause(con: duckdb.DuckDBPyConnection) -> int:
+    """Queued actions of paused journeys: they go out after the journey resumes."""
+    return con.execute(f"select count(*) from {QUEUE} where state in ('ready', 'waiting') "
+                       f"and not ({NOT_PAUSED})").fetchone()[0]
 
 
 def pending(con: duckdb.DuckDBPyConnection) -> int:
@@ -392,8 +409,11 @@ def preview(con: duckdb.DuckDBPyConnection, recipients: Sequence[str],
                else "null::varchar")
     extra = "".join(f", p.{c} as recipient__{c}" for c in recipients)
     join = f" left join {PROFILES} p on p.member_id = q.member_id" if recipients else ""
+    held = (f" where q.journey_id not in {PAUSED}"
+            if table_exists(con, OUTPUT_SCHEMA, "journey_control") else "")
     cursor_ = con.execute(f"select q.*, {exited} as exited, {blocked} as blocked{extra} from "
-                          f"({' union all '.join(parts)}) q{join} order by q.due_at, q.action_id")
+                          f"({' union all '.join(parts)}) q{join}{held} "
+                          "order by q.due_at, q.action_id")
     names = [d[0] for d in cursor_.description]
     while rows := cursor_.fetchmany(batch):
         yield [dict(zip(names, row, strict=True)) for row in rows]

@@ -36,6 +36,9 @@ def print_summary(summary: DispatchSummary, console: Console) -> None:
             f"{n} {status} ({reason})" for (status, reason), n in sorted(summary.reasons.items())))
     if summary.queued:
         console.print(f"{summary.queued} new due action(s) queued")
+    if summary.held_paused:
+        console.print(f"{summary.held_paused} action(s) of paused journeys held: they go out "
+                      "after `journeys resume`")
     if summary.left_queued:
         console.print(f"{summary.left_queued} action(s) still queued for a later retry")
     if summary.dry_run_file:

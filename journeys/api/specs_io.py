@@ -71,7 +71,7 @@ def is_text(text: str) -> bool:
 
 
 def valid_id(value: object) -> bool:
-    return isinstance(value, str) and re.match(ID_PATTERN, value) is not None
+    return isinstance(value, str) and re.fullmatch(ID_PATTERN.strip("^$"), value) is not None
 
 
 def file_problems(settings: Settings, journey_id: str) -> list[str]:
@@ -110,6 +110,9 @@ def write_spec(settings: Settings, journey_id: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as an editor would save it, not mkstemp's 0600
         os.replace(temporary, spec_path(settings, journey_id))
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

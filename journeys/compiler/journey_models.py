@@ -30,6 +30,7 @@ from journeys.compiler.walk import (
     WalkBuilder,
     clocks_cte,
     col,
+    earlier,
     later,
     lit,
     table,
@@ -90,6 +91,7 @@ class JourneyCompiler:
             exp.alias_(exp.EQ(this=exp.func("max", col("state")), expression=lit("active")),
                        "admits"),
             exp.alias_(exp.func("max", col("reopened_at")), "reopened_at"),
+            exp.alias_(exp.func("max", col("paused_from")), "paused_from"),
         ).from_(ref(self.name("clock")))
 
     def clocks(self) -> exp.Query:
@@ -155,12 +157,20 @@ class JourneyCompiler:
             return exp.func("max", exp.If(this=picked, true=col("control_seq"),
                                           false=exp.Null()))
 
+        def wall_of(action: str) -> exp.Expression:
+            picked = exp.EQ(this=col("action"), expression=lit(action))
+            return exp.func("max", exp.If(this=picked, true=col("changed_at"),
+                                          false=exp.Null()))
+
         changes = (exp.select(exp.alias_(exp.func("max", col("control_seq")), "control_seq"),
                               exp.alias_(seq_of("resume"), "resumed_seq"),
-                              exp.alias_(seq_of("activate", "resume"), "opened_seq"))
+                              exp.alias_(seq_of("activate", "resume"), "opened_seq"),
+                              exp.alias_(wall_of("resume"), "resumed_wall"),
+                              exp.alias_(wall_of("pause"), "paused_wall"))
                    .from_(control).where(exp.EQ(this=col("journey_id"), expression=j)))
         latest = (exp.select(col("control_seq", "g"), col("resumed_seq", "g"),
-                             col("opened_seq", "g"), col("state", "l"))
+                             col("opened_seq", "g"), col("resumed_wall", "g"),
+                             col("paused_wall", "g"), col("state", "l"))
                   .from_(exp.Subquery(this=changes,
                                       alias=exp.TableAlias(this=exp.to_identifier("g"))))
                   .join(ref("stg_journey_control", "l"), join_type="left", on=exp.and_(
@@ -197,7 +207,8 @@ class JourneyCompiler:
                                                          lit(0)), to=dialect.INTEGER.copy()),
                                   "control_seq"),
                        exp.alias_(exp.EQ(this=col("resumed_seq", "k"),
-                                         expression=col("opened_seq", "k")), "was_resumed"))
+                                         expression=col("opened_seq", "k")), "was_resumed"),
+                       col("resumed_wall", "k"), col("paused_wall", "k"))
             .from_(exp.Subquery(this=clock_input(),
                                 alias=exp.TableAlias(this=exp.to_identifier("r"))))
             .join(exp.Subquery(this=ticks, alias=exp.TableAlias(this=exp.to_identifier("t"))),
@@ -213,15 +224,22 @@ class JourneyCompiler:
                 .else_(later(lag.copy(), col("prior_tick_at", "d"))))
         first_due = exp.Window(this=exp.func("min", exp.If(
             this=col("is_due", "d"), true=col("run_at", "d"), false=exp.Null())))
+        # a change's logical time is the earlier of its wall time and the clock of the first
+        # tick after it: the wall time when ticks follow the wall clock, that tick in a
+        # simulation of the past (as activation, S3)
+        reopen_tick = exp.func("coalesce", col("reopened_tick_at", "d"), first_due.copy())
         reopened = exp.Case().when(
             exp.func("coalesce", col("was_resumed", "d"), exp.false()),
-            exp.func("coalesce", col("reopened_tick_at", "d"), first_due.copy()))
+            earlier(col("resumed_wall", "d"), reopen_tick))
+        paused_from = exp.Case().when(
+            exp.LT(this=col("paused_wall", "d"), expression=reopened.copy()),
+            col("paused_wall", "d"))
         query = exp.select(
             col("run_at", "d"), exp.alias_(prev, "prev_tick_at"), col("prior_tick_at", "d"),
             exp.alias_(exp.func("coalesce", col("first_tick_at", "d"), first_due),
                        "activated_at"),
             col("is_due", "d"), col("state", "d"), col("control_seq", "d"),
-            exp.alias_(reopened, "reopened_at"),
+            exp.alias_(reopened, "reopened_at"), exp.alias_(paused_from, "paused_from"),
         ).from_(exp.Subquery(this=due, alias=exp.TableAlias(this=exp.to_identifier("d"))))
         return self.plan("clock", query, tables.CLOCK,
                          description="The tick clocks of the run, the journey's previous tick, "
@@ -269,10 +287,12 @@ class JourneyCompiler:
             return exp.and_(upper, exp.Paren(this=lower))
 
         def not_while_paused(at: exp.Expression) -> exp.Expression:
-            """After a resume, nothing that happened while paused enters (S18)."""
-            reopened = col("reopened_at", "c")
+            """After a resume, nothing that happened while paused enters (S18): from the
+            pause (or the journey's last tick before it) to the resume."""
+            reopened, paused = col("reopened_at", "c"), col("paused_from", "c")
             return exp.or_(exp.Is(this=reopened, expression=exp.Null()),
-                           exp.GTE(this=at.copy(), expression=reopened.copy()))
+                           exp.GTE(this=at.copy(), expression=reopened.copy()),
+                           exp.LT(this=at.copy(), expression=paused.copy()))
 
         def pick(member, at, prio, source, clock=None):
             """A candidate, with the clock of the tick that sees it (§2, §9)."""

@@ -70,13 +70,15 @@ def staging_models() -> list[ModelPlan]:
         _staging("stg_manual_removals", exp.select(*requests).from_(source("manual_removals")),
                  req_cols, "Operator requests to take members out of journeys."),
         _staging("stg_journey_control",
-                 exp.select("journey_id", "control_seq", "action", "state")
+                 exp.select("journey_id", "control_seq", "action", "state", "changed_at")
                  .from_(source("journey_control")), (
                      ColumnDoc("journey_id", "varchar", not_null=True),
                      ColumnDoc("control_seq", "integer", "1, 2 … per journey.", not_null=True),
                      ColumnDoc("action", "varchar", "activate, pause, resume, archive or "
                                "migrate.", not_null=True),
                      ColumnDoc("state", "varchar", "The state after the change.",
+                               not_null=True),
+                     ColumnDoc("changed_at", "timestamp", "Wall time of the change (UTC).",
                                not_null=True)),
                  "Lifecycle changes of the journeys (S18), from journeys.journey_control.",
                  unique=("journey_id", "control_seq")),

@@ -58,8 +58,12 @@ CLOCK = (
       accepted_values=("draft", "active", "paused", "archived")),
     C("control_seq", "integer", "Number of the journey_control change in force (0 before any).",
       not_null=True),
-    C("reopened_at", "timestamp", "After a resume, the clock of the first tick since: "
-      "entries with an earlier time (made while paused) are not admitted."),
+    C("reopened_at", "timestamp", "After a resume, its logical time: the earlier of its "
+      "wall time and the clock of the first tick since. Entries from before it, back to "
+      "paused_from, are not admitted (made while paused)."),
+    C("paused_from", "timestamp", "After a resume, the pause's wall time when it is before "
+      "reopened_at (ticks follow the wall clock); null in a simulation of the past, where "
+      "everything since the last tick before the pause was paused."),
 )
 
 ADMITTED = (

@@ -88,6 +88,11 @@ def tick_of(at: exp.Expression, after: bool = False) -> exp.Expression:
                   alias=exp.TableAlias(this=exp.to_identifier("k")))).where(cmp))
 
 
+def earlier(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    """The earlier of two timestamps; ``b`` when ``a`` is null."""
+    return exp.Case().when(exp.LT(this=a, expression=b), a.copy()).else_(b.copy())
+
+
 def later(a: exp.Expression, b: exp.Expression) -> exp.Expression:
     """The later of two timestamps; ``b`` when ``a`` is null (GREATEST's null rule differs
     between engines, so it is not used)."""

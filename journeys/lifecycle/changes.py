@@ -76,15 +76,21 @@ def validated_spec(settings: Settings, journey_id: str, action: str) -> JourneyS
     return result.specs[journey_id]
 
 
-def _current_version(settings: Settings, journey_id: str) -> str:
-    """The spec's content hash when it parses, for the record of a pause or an archive."""
+def _parsed_spec(settings: Settings, journey_id: str) -> JourneySpec | None:
+    """The spec when it parses on its own (a pause or an archive does not validate)."""
     from journeys.spec.yaml_loader import load_yaml
 
     try:
         text = (settings.spec_dir / f"{journey_id}.yml").read_text(encoding="utf-8")
-        return JourneySpec.model_validate(load_yaml(text)).spec_version
+        return JourneySpec.model_validate(load_yaml(text))
     except Exception:  # noqa: BLE001 - a spec that does not parse has no version
-        return "invalid"
+        return None
+
+
+def _current_version(settings: Settings, journey_id: str) -> str:
+    """The spec's content hash when it parses, for the record of a pause or an archive."""
+    spec = _parsed_spec(settings, journey_id)
+    return spec.spec_version if spec else "invalid"
 
 
 def tile_types(spec: JourneySpec) -> dict[str, str]:
@@ -99,14 +105,17 @@ def change_state(settings: Settings, request: ChangeRequest,
     """Apply one change, or raise :class:`UnknownJourney`, :class:`SpecProblems`,
     :class:`TransitionError` (or ``TickBusy`` while a tick holds the warehouse).
 
-    ``check(con, spec, status)`` may refuse a resume (the migration rules) by raising.
+    ``check(con, spec, status, action, changed_at)`` may refuse the change by raising (the
+    migration rules), in the transaction that records it.
     """
     require_journey(settings, request.journey_id)
     spec = (validated_spec(settings, request.journey_id, request.action)
             if request.action in VALIDATED else None)
-    changed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
     holder = f"journeys {request.action}"
-    with tick_lease(settings.warehouse, holder, changed_at, request.wait_s):
+    refused = f"journey '{request.journey_id}' was not {request.action.rstrip('e')}ed"
+    with tick_lease(settings.warehouse, holder, datetime.now(UTC).replace(tzinfo=None),
+                    request.wait_s, refused=refused):
+        changed_at = (now or datetime.now(UTC)).replace(tzinfo=None)  # in lease order
         con = duckdb.connect(str(settings.warehouse))
         try:
             status = status_of(con, request.journey_id)
@@ -114,10 +123,12 @@ def change_state(settings: Settings, request: ChangeRequest,
             detail = {"tiles": tile_types(spec)} if spec is not None else None
             version = spec.spec_version if spec else _current_version(settings,
                                                                       request.journey_id)
+            checked = spec or _parsed_spec(settings, request.journey_id)
             con.execute("begin")  # a resume's moves and its audit row: both or neither
             try:
-                if check is not None and spec is not None:
-                    check(con, spec, replace(status, actor=request.actor))
+                if check is not None and checked is not None:
+                    check(con, checked, replace(status, actor=request.actor), request.action,
+                          changed_at)
                 change = append_change(con, request.journey_id, request.action, state,
                                        version, request.actor, changed_at, detail)
                 con.execute("commit")
@@ -134,7 +145,8 @@ def activate_drafts(settings: Settings, specs: dict[str, JourneySpec], actor: st
     """Activate every draft among ``specs``, already validated (the demo, a new project's
     first run): one lease, one audit row per journey activated."""
     changed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
-    with tick_lease(settings.warehouse, "journeys activate", changed_at):
+    with tick_lease(settings.warehouse, "journeys activate", changed_at,
+                    refused="no journey was activated"):
         con = duckdb.connect(str(settings.warehouse))
         try:
             return [append_change(con, jid, "activate", "active", spec.spec_version, actor,

@@ -70,11 +70,11 @@ def status_of(con: Any, journey_id: str) -> JourneyStatus:
 
 
 def history(con: Any, journey_id: str | None = None) -> list[ControlChange]:
-    """The audit trail, oldest first (one journey's, or every journey's)."""
+    """The audit trail, by journey and in the order of the changes."""
     ensure_inputs(con)
     where, params = ("where journey_id = ?", [journey_id]) if journey_id else ("", [])
     rows = _rows(con, f"select {', '.join(COLUMNS)} from {CONTROL} {where} "
-                      "order by changed_at, journey_id, control_seq", params)
+                      "order by journey_id, control_seq", params)
     return [ControlChange(*r[:7], detail=json.loads(r[7]) if r[7] else None) for r in rows]
 
 
@@ -93,3 +93,27 @@ def append_change(con: Any, journey_id: str, action: str, state: State, spec_ver
            f"({', '.join('?' for _ in COLUMNS)})")
     con.execute(sql, values)
     return change
+
+
+def adopt_ticked_journeys(con: Any, now: datetime) -> list[str]:
+    """Upgrade a warehouse from before the lifecycle: a journey that has ticked without a
+    recorded change was live, so it is recorded ``active`` (actor ``upgrade``) rather than
+    silently becoming a draft, and ``journey_ticks`` gains its ``control_seq`` column."""
+    ensure_inputs(con)
+    ticks = con.execute("select count(*) from information_schema.tables where table_schema = "
+                        f"'{OUTPUT_SCHEMA}' and table_name = 'journey_ticks'").fetchone()[0]
+    if not ticks:
+        return []
+    columns = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = "
+        f"'{OUTPUT_SCHEMA}' and table_name = 'journey_ticks'").fetchall()}
+    if "control_seq" not in columns:
+        con.execute(f"alter table {OUTPUT_SCHEMA}.journey_ticks add column control_seq integer "
+                    "default 0")
+    adopted = [r[0] for r in con.execute(
+        f"select distinct journey_id from {OUTPUT_SCHEMA}.journey_ticks where journey_id not "
+        f"in (select journey_id from {CONTROL}) order by 1").fetchall()]
+    for journey_id in adopted:
+        append_change(con, journey_id, "activate", "active", "unknown", "upgrade", now,
+                      {"adopted": "ticked before lifecycle states existed"})
+    return adopted

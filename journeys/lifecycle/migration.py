@@ -96,9 +96,7 @@ def plan_migration(con: Any, spec: JourneySpec) -> MigrationPlan:
             reason = "removed"
         elif tile_id in before and before[tile_id] != now[tile_id]:
             reason = f"changed type ({before[tile_id]} → {now[tile_id]})"
-        elif tile_id in mapping:  # an explicit move of a tile that still exists
-            reason = "moved by the spec"
-        else:
+        else:  # the tile is still there as it was: a mapping of it applies to no one
             staying += members
             continue
         group = Stranded(tile_id, members, reason, mapping.get(tile_id))
@@ -140,11 +138,13 @@ def stranded_by_edits(con: Any, specs: dict[str, JourneySpec]) -> list[str]:
         stuck = plan.unmapped + plan.moves
         if stuck:
             where = ", ".join(f"{g.tile_id} ({g.members}, {g.reason})" for g in stuck)
+            way_out = (f"Pause it (`journeys pause {journey_id}`), map them in `migrations:`, "
+                       f"`journeys migrate {journey_id}`, then resume; or restore the spec"
+                       if state == "active" else "Restore the spec (an archived journey "
+                       "cannot be paused to migrate its members)")
             problems.append(
                 f"journey '{journey_id}' was edited while {state}: members are at tiles the "
-                f"spec no longer has as they were: {where}. Pause it (`journeys pause "
-                f"{journey_id}`), map them in `migrations:`, `journeys migrate {journey_id}`, "
-                "then resume; or restore the spec")
+                f"spec no longer has as they were: {where}. {way_out}")
     return problems
 
 
@@ -167,20 +167,31 @@ def _detail(spec: JourneySpec, plan: MigrationPlan) -> dict[str, Any]:
                       for m in plan.moves]}
 
 
-def resume_check(con: Any, spec: JourneySpec, status: JourneyStatus) -> dict[str, Any] | None:
-    """The check of a resume (:func:`journeys.lifecycle.change_state`): refuse while members
-    would be stranded; apply the spec's mapped moves, recorded as a migration first."""
-    if status.state != "paused":
-        return None
+def resume_check(con: Any, spec: JourneySpec, status: JourneyStatus, action: str,
+                 at: datetime) -> None:
+    """The check of a change (:func:`journeys.lifecycle.change_state`). A resume is refused
+    while members would be stranded, and applies the spec's mapped moves first, recorded as
+    a migration. An archive is refused while members would be stranded: an archived journey
+    cannot be paused to move them later."""
+    if action == "archive":
+        plan = plan_migration(con, spec)
+        stuck = plan.unmapped + plan.moves
+        if stuck:
+            where = ", ".join(f"{g.tile_id} ({g.members}, {g.reason})" for g in stuck)
+            raise MigrationNeeded(
+                f"cannot archive journey '{spec.id}': members are at tiles the edited spec "
+                f"no longer has as they were: {where}; move them first (`journeys migrate "
+                f"{spec.id}` while paused) or restore the spec")
+        return
+    if action != "resume":
+        return
     plan = plan_migration(con, spec)
     if plan.unmapped:
         raise MigrationNeeded(refusal(plan))
     if plan.moves:
-        at = datetime.now(UTC).replace(tzinfo=None)
         change = append_change(con, spec.id, "migrate", "paused", spec.spec_version,
                                status.actor or "unknown", at, _detail(spec, plan))
         apply_moves(con, plan, change.control_seq, at)
-    return None
 
 
 def migrate(settings: Settings, journey_id: str, actor: str, dry_run: bool,
@@ -189,8 +200,9 @@ def migrate(settings: Settings, journey_id: str, actor: str, dry_run: bool,
     in one transaction with their audit row. The journey stays paused."""
     require_journey(settings, journey_id)
     spec = validated_spec(settings, journey_id, "migrate")
-    at = datetime.now(UTC).replace(tzinfo=None)
-    with tick_lease(settings.warehouse, "journeys migrate", at, wait_s):
+    with tick_lease(settings.warehouse, "journeys migrate", datetime.now(UTC).replace(
+            tzinfo=None), wait_s, refused=f"journey '{journey_id}' was not migrated"):
+        at = datetime.now(UTC).replace(tzinfo=None)
         con = duckdb.connect(str(settings.warehouse))
         try:
             state = status_of(con, journey_id).state

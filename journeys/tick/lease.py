@@ -47,11 +47,13 @@ def _holder_of(fd: int) -> str:
 
 @contextmanager
 def tick_lease(warehouse: Path, holder: str, clock: datetime,
-               wait_s: float = 0.0) -> Iterator[None]:
+               wait_s: float = 0.0, refused: str | None = None) -> Iterator[None]:
     """Hold the warehouse's lease for the block; wait up to ``wait_s`` for it, then raise
     :class:`TickBusy` naming the holder.
 
     ``holder`` says who ticks (a Dagster run id, ``journeys run``): never member data.
+    ``refused`` says what was not done, for a holder that is not a tick (a lifecycle
+    change, a manual request): it is not queued, it is to be retried.
     """
     path = lease_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,11 +66,13 @@ def tick_lease(warehouse: Path, holder: str, clock: datetime,
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise TickBusy(
-                        f"the warehouse {warehouse} is busy with {_holder_of(fd)}: "
-                        f"tick {clock:%Y-%m-%d %H:%M:%S} was not run (one tick at a time; "
-                        "it runs with the next tick, or run it again when that one ends)"
-                    ) from None
+                    undone = (f"{refused}: try again when it ends (or give --wait seconds)"
+                              if refused else
+                              f"tick {clock:%Y-%m-%d %H:%M:%S} was not run (one tick at a "
+                              "time; it runs with the next tick, or run it again when that "
+                              "one ends)")
+                    raise TickBusy(f"the warehouse {warehouse} is busy with "
+                                   f"{_holder_of(fd)}: {undone}") from None
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 import duckdb
 
+from journeys.lifecycle.control import adopt_ticked_journeys
 from journeys.project import CompiledProject, prepare_dbt_project
 from journeys.settings import Settings
 from journeys.tick.dbt_runner import run_dbt
@@ -77,6 +78,7 @@ def check_warehouse(settings: Settings) -> None:
                 "main (CONTRACT C3: profiles(member_id, timezone, …), events(member_id, event, "
                 "occurred_at, properties))")
         ensure_inputs(con)
+        adopt_ticked_journeys(con, datetime.now(UTC).replace(tzinfo=None))
     finally:
         con.close()
 

@@ -42,6 +42,13 @@ def check_journey_rules(draft: SpecDraft) -> None:
     _check_migrations(draft)
 
 
+def holds_members(tile: object) -> bool:
+    """Whether members sit at the tile between ticks: only there can a migration put them
+    (the walk takes the arrival at any other tile, and its send, as a step of its own)."""
+    return isinstance(tile, WaitTile) or (isinstance(tile, BranchTile)
+                                          and tile.kind == "event_within")
+
+
 def _check_migrations(draft: SpecDraft) -> None:
     """A migration moves members to a tile of this spec, and each old tile has one place."""
     if draft.spec is None or not draft.spec.migrations:
@@ -58,9 +65,10 @@ def _check_migrations(draft: SpecDraft) -> None:
             draft.problem(f"{where}: 'to: {move.to}' is not a tile of this journey"
                           f"{did_you_mean(move.to, draft.spec.tiles)}: members move to a "
                           "tile of the edited spec")
-        elif target.type == "entry":
-            draft.problem(f"{where}: 'to: {move.to}' is the entry tile: members already in "
-                          "the journey move to a later tile")
+        elif not holds_members(target):
+            draft.problem(f"{where}: 'to: {move.to}' is a tile of type {target.type}: members "
+                          "move to a tile they wait at (a wait, or a branch waiting for an "
+                          "event 'within' a time), where the next tick moves them on")
 
 
 def _check_criteria(draft: SpecDraft) -> None:

@@ -29,8 +29,9 @@ from tests import engines
 
 REPO = Path(__file__).resolve().parents[2]
 BASE_PROFILE_COLUMNS = {"member_id": "varchar", "timezone": "varchar"}
-CHANGED_AT = datetime(2026, 1, 1)
-"""The audit trail's wall time in tests (it does not change what a tick computes)."""
+CHANGED_AT = datetime(2100, 1, 1)
+"""The wall time of lifecycle changes in tests: after every clock, as when a simulation
+replays the past (a change then takes effect at the first tick after it, S3, S18)."""
 
 
 def seed_spec(journey_id: str) -> JourneySpec:
@@ -156,11 +157,12 @@ class Engine:
         if self.backend == "spark":
             _spark_active = self
 
-    def change(self, journey_id: str, action: Action) -> Engine:
-        """A lifecycle change between ticks (S18), as `journeys <action> ID` records it."""
+    def change(self, journey_id: str, action: Action, at: datetime = CHANGED_AT) -> Engine:
+        """A lifecycle change between ticks (S18), as `journeys <action> ID` records it at
+        wall time ``at``."""
         state = status_of(self.session, journey_id).state
         append_change(self.session, journey_id, action, next_state(journey_id, state, action),
-                      self.specs[journey_id].spec_version, "tests", CHANGED_AT)
+                      self.specs[journey_id].spec_version, "tests", at)
         return self
 
     def detach(self) -> None:

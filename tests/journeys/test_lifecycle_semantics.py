@@ -97,11 +97,29 @@ def test_an_archived_journey_admits_no_one_and_lets_its_members_finish() -> None
     assert [a["member_id"] for a in engine.due_actions()] == ["a"]
 
 
-def test_pausing_twice_between_ticks_changes_nothing_a_tick_sees() -> None:
-    """Pause and resume with no tick in between: the next tick is an ordinary one, except
-    that entries from before it (made while paused) are not admitted."""
+def test_in_a_simulation_a_resume_takes_effect_at_the_first_tick_after_it() -> None:
+    """Pause and resume recorded after every clock (a replay of the past): the pause covers
+    everything since the last tick before it, so b, who signed up then, does not enter."""
     engine = Engine([SPEC], world(("a", "signed_up", 0.5), ("b", "signed_up", 1.5)))
     engine.tick(*hours(0, 1))
     engine.change("hold", "pause").change("hold", "resume").tick(*hours(2))
     assert engine.timeline("b") == []
     assert [t["tick_at"] for t in engine.ticks()] == hours(0, 1, 2)
+
+
+def test_when_ticks_follow_the_wall_clock_the_pause_is_from_its_time_to_the_resume() -> None:
+    """Paused at 1:30 and resumed at 40:05 (wall times), ticks hourly: b signed up at 1:15,
+    before the pause, and enters at the first tick after the resume; c signed up at 5:00,
+    while paused, and never enters; d was entered by hand at 40:10, after the resume, and
+    enters at the 41:00 tick."""
+    engine = Engine([SPEC], world(("b", "signed_up", 1.25), ("c", "signed_up", 5),
+                                  ("d", "other", 0)))
+    engine.world.manual_entries.append({"journey_id": "hold", "member_id": "d",
+                                        "requested_at": at(40 + 1 / 6)})
+    engine.world.load(engine.session)
+    engine.tick(*hours(0, 1))
+    engine.change("hold", "pause", at(1.5)).tick(*hours(2, 3))
+    engine.change("hold", "resume", at(40 + 1 / 12)).tick(*hours(41))
+    assert engine.timeline("b")[0] == (1, "start", "entry", at(1.25), None)
+    assert engine.timeline("c") == []
+    assert engine.timeline("d")[0] == (1, "start", "entry", at(40 + 1 / 6), None)

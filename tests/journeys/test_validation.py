@@ -314,6 +314,19 @@ CONFIGURATION = {
         {"entry": {"audience": {"where": None, "model": "new_signup"}}},
         "entry.audience.model: 'new_signup' is not a dbt model (did you mean 'new_signups'?)",
     ),
+    "migration_to_no_tile": Case(
+        {"migrations": [{"from": "wait_3d", "to": "wait_2"}]},
+        "migrations[0]: 'to: wait_2' is not a tile of this journey (did you mean 'wait_2d'?)",
+    ),
+    "migration_to_an_exit": Case(
+        {"migrations": [{"from": "wait_3d", "to": "done"}]},
+        "migrations[0]: 'to: done' is a tile of type exit: members move to a tile they wait "
+        "at",
+    ),
+    "migration_twice": Case(
+        {"migrations": [{"from": "old", "to": "wait_2d"}, {"from": "old", "to": "wait_1h"}]},
+        "migrations[1]: tile 'old' is moved twice",
+    ),
 }
 
 

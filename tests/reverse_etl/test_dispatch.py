@@ -345,3 +345,30 @@ def test_a_destination_removed_from_the_file_fails_its_actions_not_the_others(
     assert failed["error"].startswith("the destination is not configured in ")
     assert failed["error"].endswith("journey_specs/_destinations.yml: add it, and the actions "
                                     "of later ticks are sent")
+
+
+def test_a_paused_journeys_actions_are_held_and_go_out_after_its_resume(tmp_path: Path,
+                                                                        hook) -> None:
+    """S18: no actions while paused. An operator pausing a journey (a wrong template) stops
+    its sends at once, those already due included; the other journeys' go out."""
+    from datetime import datetime
+
+    from journeys.lifecycle import append_change
+
+    settings = project(tmp_path, _webhook(hook))
+    paused = seed_actions(settings.warehouse, 4, journey_id="welcome_series")
+    other = seed_actions(settings.warehouse, 3, first=100, journey_id="post_purchase")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        for seq, (action, state) in enumerate((("activate", "active"),
+                                               ("pause", "paused")), 1):
+            append_change(con, "welcome_series", action, state, "v1", "tests",
+                          datetime(2026, 3, 1, seq))
+    summary = run_dispatch(settings)
+    assert summary.by_status == {"sent": 3} and summary.held_paused == 4
+    assert set(hook.deliveries) == set(other)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        append_change(con, "welcome_series", "resume", "active", "v1", "tests",
+                      datetime(2026, 3, 1, 3))
+    resumed = run_dispatch(settings)
+    assert resumed.by_status == {"sent": 4} and resumed.held_paused == 0
+    assert dict(hook.deliveries) == dict.fromkeys(paused + other, 1)

@@ -14,6 +14,7 @@ from journeys.demo.synthetic import generate_warehouse
 from journeys.tick.inprocess import ensure_inputs
 from tests.journeys.cli.test_commands import JOURNEYS, run
 from tests.project_copy import copy_project
+from tests.warehouses import activate_all
 
 J = "welcome_series"
 
@@ -108,3 +109,23 @@ def test_unknown_journeys_get_a_clear_error(project: Path) -> None:
     assert "no journey 'welcome_serie'" in result.stderr and "Traceback" not in result.stderr
 
 
+
+
+def test_a_warehouse_from_before_the_lifecycle_keeps_its_journeys_live(project: Path) -> None:
+    warehouse = project / "w.duckdb"
+    activate_all(warehouse, project)
+    first = run(["run", "--at", "2026-10-31T10:00:00Z", "--engine", "inprocess"], project,
+                warehouse)
+    assert first.returncode == 0, first.stderr
+    with duckdb.connect(str(warehouse)) as con:  # as the warehouse was before this version
+        con.execute("drop table journeys.journey_control")
+        con.execute("alter table journeys.journey_ticks drop column control_seq")
+    second = run(["run", "--at", "2026-10-31T11:00:00Z", "--engine", "inprocess"], project,
+                 warehouse)
+    assert second.returncode == 0, second.stderr
+    with duckdb.connect(str(warehouse)) as con:
+        ticked = con.execute("select count(*) from journeys.journey_ticks where tick_at = "
+                             "'2026-10-31 11:00:00'").fetchone()[0]
+        adopted = con.execute("select count(*) from journeys.journey_control where actor = "
+                              "'upgrade' and state = 'active'").fetchone()[0]
+    assert ticked == adopted == 6

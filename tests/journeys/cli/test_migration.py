@@ -66,6 +66,10 @@ def test_edit_pause_migrate_resume(project: Path) -> None:
     assert f"wait_3d: {len(waiting)} member(s), tile removed" in refused.stderr
     assert "migrations:" in refused.stderr and "Traceback" not in refused.stderr
     assert journeys(project, "history", J).stdout.count("resume") == 0
+    archived = journeys(project, "archive", J)  # final: its members could never move again
+    assert archived.returncode == 1
+    assert f"cannot archive journey '{J}'" in archived.stderr
+    assert f"wait_3d ({len(waiting)}, removed)" in archived.stderr
 
     # 2. the mapping, reviewed by a dry run that changes nothing
     spec.write_text(spec.read_text() + MAPPING)

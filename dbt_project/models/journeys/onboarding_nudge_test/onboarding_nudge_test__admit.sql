@@ -8,7 +8,8 @@ WITH clock AS (
     MAX(activated_at) AS activated_at,
     MAX(CASE WHEN is_due THEN 1 ELSE 0 END) = 1 AS is_due,
     MAX(state) = 'active' AS admits,
-    MAX(reopened_at) AS reopened_at
+    MAX(reopened_at) AS reopened_at,
+    MAX(paused_from) AS paused_from
   FROM {{ ref('onboarding_nudge_test__clock') }}
 ), clocks AS (
   SELECT
@@ -50,7 +51,9 @@ WITH clock AS (
           )
         )
         AND (
-          c.reopened_at IS NULL OR v.occurred_at >= c.reopened_at
+          c.reopened_at IS NULL
+          OR v.occurred_at >= c.reopened_at
+          OR v.occurred_at < c.paused_from
         )
       )
       AND (
@@ -95,7 +98,9 @@ WITH clock AS (
           )
         )
         AND (
-          c.reopened_at IS NULL OR q.requested_at >= c.reopened_at
+          c.reopened_at IS NULL
+          OR q.requested_at >= c.reopened_at
+          OR q.requested_at < c.paused_from
         )
       )
       AND (

@@ -21,8 +21,23 @@ SELECT
   d.control_seq,
   CASE
     WHEN COALESCE(d.was_resumed, FALSE)
-    THEN COALESCE(d.reopened_tick_at, MIN(CASE WHEN d.is_due THEN d.run_at ELSE NULL END) OVER ())
-  END AS reopened_at
+    THEN CASE
+      WHEN d.resumed_wall < COALESCE(d.reopened_tick_at, MIN(CASE WHEN d.is_due THEN d.run_at ELSE NULL END) OVER ())
+      THEN d.resumed_wall
+      ELSE COALESCE(d.reopened_tick_at, MIN(CASE WHEN d.is_due THEN d.run_at ELSE NULL END) OVER ())
+    END
+  END AS reopened_at,
+  CASE
+    WHEN d.paused_wall < CASE
+      WHEN COALESCE(d.was_resumed, FALSE)
+      THEN CASE
+        WHEN d.resumed_wall < COALESCE(d.reopened_tick_at, MIN(CASE WHEN d.is_due THEN d.run_at ELSE NULL END) OVER ())
+        THEN d.resumed_wall
+        ELSE COALESCE(d.reopened_tick_at, MIN(CASE WHEN d.is_due THEN d.run_at ELSE NULL END) OVER ())
+      END
+    END
+    THEN d.paused_wall
+  END AS paused_from
 FROM (
   SELECT
     r.run_at,
@@ -35,7 +50,9 @@ FROM (
     AND COALESCE(k.state, 'draft') IN ('active', 'archived') AS is_due,
     COALESCE(k.state, 'draft') AS state,
     CAST(COALESCE(k.control_seq, 0) AS INT) AS control_seq,
-    k.resumed_seq = k.opened_seq AS was_resumed
+    k.resumed_seq = k.opened_seq AS was_resumed,
+    k.resumed_wall,
+    k.paused_wall
   FROM (
     SELECT
       CAST('{{ var("run_at") }}' AS TIMESTAMP) AS run_at
@@ -57,12 +74,16 @@ FROM (
         g.control_seq,
         g.resumed_seq,
         g.opened_seq,
+        g.resumed_wall,
+        g.paused_wall,
         l.state
       FROM (
         SELECT
           MAX(control_seq) AS control_seq,
           MAX(CASE WHEN action IN ('resume') THEN control_seq ELSE NULL END) AS resumed_seq,
-          MAX(CASE WHEN action IN ('activate', 'resume') THEN control_seq ELSE NULL END) AS opened_seq
+          MAX(CASE WHEN action IN ('activate', 'resume') THEN control_seq ELSE NULL END) AS opened_seq,
+          MAX(CASE WHEN action = 'resume' THEN changed_at ELSE NULL END) AS resumed_wall,
+          MAX(CASE WHEN action = 'pause' THEN changed_at ELSE NULL END) AS paused_wall
         FROM {{ ref('stg_journey_control') }}
         WHERE
           journey_id = 'onboarding_nudge_test'
@@ -78,12 +99,16 @@ FROM (
       g.control_seq,
       g.resumed_seq,
       g.opened_seq,
+      g.resumed_wall,
+      g.paused_wall,
       l.state
     FROM (
       SELECT
         MAX(control_seq) AS control_seq,
         MAX(CASE WHEN action IN ('resume') THEN control_seq ELSE NULL END) AS resumed_seq,
-        MAX(CASE WHEN action IN ('activate', 'resume') THEN control_seq ELSE NULL END) AS opened_seq
+        MAX(CASE WHEN action IN ('activate', 'resume') THEN control_seq ELSE NULL END) AS opened_seq,
+        MAX(CASE WHEN action = 'resume' THEN changed_at ELSE NULL END) AS resumed_wall,
+        MAX(CASE WHEN action = 'pause' THEN changed_at ELSE NULL END) AS paused_wall
       FROM {{ ref('stg_journey_control') }}
       WHERE
         journey_id = 'onboarding_nudge_test'

@@ -5,5 +5,6 @@ SELECT
   journey_id,
   control_seq,
   action,
-  state
+  state,
+  changed_at
 FROM {{ source('journeys', 'journey_control') }}

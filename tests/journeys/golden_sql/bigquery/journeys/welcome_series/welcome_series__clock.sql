@@ -21,8 +21,23 @@ SELECT
   d.control_seq,
   CASE
     WHEN COALESCE(d.was_resumed, FALSE)
-    THEN COALESCE(d.reopened_tick_at, MIN(IF(d.is_due, d.run_at, NULL)) OVER ())
-  END AS reopened_at
+    THEN CASE
+      WHEN d.resumed_wall < COALESCE(d.reopened_tick_at, MIN(IF(d.is_due, d.run_at, NULL)) OVER ())
+      THEN d.resumed_wall
+      ELSE COALESCE(d.reopened_tick_at, MIN(IF(d.is_due, d.run_at, NULL)) OVER ())
+    END
+  END AS reopened_at,
+  CASE
+    WHEN d.paused_wall < CASE
+      WHEN COALESCE(d.was_resumed, FALSE)
+      THEN CASE
+        WHEN d.resumed_wall < COALESCE(d.reopened_tick_at, MIN(IF(d.is_due, d.run_at, NULL)) OVER ())
+        THEN d.resumed_wall
+        ELSE COALESCE(d.reopened_tick_at, MIN(IF(d.is_due, d.run_at, NULL)) OVER ())
+      END
+    END
+    THEN d.paused_wall
+  END AS paused_from
 FROM (
   SELECT
     r.run_at,
@@ -35,7 +50,9 @@ FROM (
     AND COALESCE(k.state, 'draft') IN ('active', 'archived') AS is_due,
     COALESCE(k.state, 'draft') AS state,
     CAST(COALESCE(k.control_seq, 0) AS INT64) AS control_seq,
-    k.resumed_seq = k.opened_seq AS was_resumed
+    k.resumed_seq = k.opened_seq AS was_resumed,
+    k.resumed_wall,
+    k.paused_wall
   FROM (
     SELECT
       CAST('{{ var("run_at") }}' AS DATETIME) AS run_at
@@ -53,12 +70,16 @@ FROM (
         g.control_seq,
         g.resumed_seq,
         g.opened_seq,
+        g.resumed_wall,
+        g.paused_wall,
         l.state
       FROM (
         SELECT
           MAX(control_seq) AS control_seq,
           MAX(IF(action IN ('resume'), control_seq, NULL)) AS resumed_seq,
-          MAX(IF(action IN ('activate', 'resume'), control_seq, NULL)) AS opened_seq
+          MAX(IF(action IN ('activate', 'resume'), control_seq, NULL)) AS opened_seq,
+          MAX(IF(action = 'resume', changed_at, NULL)) AS resumed_wall,
+          MAX(IF(action = 'pause', changed_at, NULL)) AS paused_wall
         FROM {{ ref('stg_journey_control') }}
         WHERE
           journey_id = 'welcome_series'
@@ -74,12 +95,16 @@ FROM (
       g.control_seq,
       g.resumed_seq,
       g.opened_seq,
+      g.resumed_wall,
+      g.paused_wall,
       l.state
     FROM (
       SELECT
         MAX(control_seq) AS control_seq,
         MAX(IF(action IN ('resume'), control_seq, NULL)) AS resumed_seq,
-        MAX(IF(action IN ('activate', 'resume'), control_seq, NULL)) AS opened_seq
+        MAX(IF(action IN ('activate', 'resume'), control_seq, NULL)) AS opened_seq,
+        MAX(IF(action = 'resume', changed_at, NULL)) AS resumed_wall,
+        MAX(IF(action = 'pause', changed_at, NULL)) AS paused_wall
       FROM {{ ref('stg_journey_control') }}
       WHERE
         journey_id = 'welcome_series'

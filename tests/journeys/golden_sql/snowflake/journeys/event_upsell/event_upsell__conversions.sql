@@ -8,7 +8,8 @@ WITH clock AS (
     MAX(activated_at) AS activated_at,
     MAX(IFF(is_due, 1, 0)) = 1 AS is_due,
     MAX(state) = 'active' AS admits,
-    MAX(reopened_at) AS reopened_at
+    MAX(reopened_at) AS reopened_at,
+    MAX(paused_from) AS paused_from
   FROM {{ ref('event_upsell__clock') }}
 ), clocks AS (
   SELECT
