@@ -123,3 +123,35 @@ def test_when_ticks_follow_the_wall_clock_the_pause_is_from_its_time_to_the_resu
     assert engine.timeline("b")[0] == (1, "start", "entry", at(1.25), None)
     assert engine.timeline("c") == []
     assert engine.timeline("d")[0] == (1, "start", "entry", at(40 + 1 / 6), None)
+
+
+SOURCE = spec_from_yaml("""
+id: source
+name: Hands over
+entry: { event: { name: signed_up }, frequency: once }
+tiles:
+  start: { type: entry, next: hand_over }
+  hand_over: { type: sub_journey, journey: target, next: done }
+  done: { type: exit }
+""")
+TARGET = spec_from_yaml("""
+id: target
+name: Handed over
+entry: { manual: true }
+tiles:
+  start: { type: entry, next: wait_1d }
+  wait_1d: { type: wait, duration: 1d, next: done }
+  done: { type: exit }
+""")
+
+
+def test_arrivals_from_a_sub_journey_tile_while_the_target_is_a_draft_are_skipped() -> None:
+    """C4: an inactive target is skipped. a reaches the hand-over at 0:30 while `target` is
+    a draft and never enters it, even once `target` is active; b reaches it at 2:30, after."""
+    engine = Engine([SOURCE, TARGET], world(("a", "signed_up", 0.5), ("b", "signed_up", 2.5)),
+                    active=False)
+    engine.change("source", "activate").tick(*hours(0, 1))
+    engine.change("target", "activate").tick(*hours(2, 3, 4))
+    assert "done" in {step[1] for step in engine.timeline("a", "source")}
+    assert engine.timeline("a", "target") == []
+    assert engine.timeline("b", "target")[0] == (1, "start", "entry", at(2.5), None)
