@@ -329,8 +329,9 @@ class JourneyCompiler:
                        .where(exp.EQ(this=col("tile_id", "s"), expression=lit(tile_id)))
                        .where(exp.LT(this=tick.copy(), expression=run_at.copy()))
                        .where(exp.Paren(this=lower))
-                       # arrivals while this journey was a draft were skipped (C4)
-                       .where(exp.GTE(this=col("entered_at", "s"),
+                       # arrivals taken by a tick before this journey's first were
+                       # skipped: it was not active then (C4)
+                       .where(exp.GTE(this=tick.copy(),
                                       expression=col("activated_at", "c")))
                        .where(not_while_paused(col("entered_at", "s"))))
         at = col("requested_at", "q")
