@@ -83,16 +83,16 @@ def _print_held(settings) -> None:
     them: a new journey is a draft, and a silent no-op would look like a broken engine."""
     import duckdb
 
-    from journeys.lifecycle import read_statuses, spec_ids
+    from journeys.lifecycle import spec_ids
+    from journeys.lifecycle.control import states_of
 
     con = duckdb.connect(str(settings.warehouse))
     try:
-        states = read_statuses(con)
+        states = states_of(con, spec_ids(settings))
     finally:
         con.close()
     advice = {"draft": "`journeys activate {}` starts it", "paused": "`journeys resume {}`"}
-    for journey_id in spec_ids(settings):
-        state = states[journey_id].state if journey_id in states else "draft"
+    for journey_id, state in states.items():
         if state in advice:
             click.echo(f"{journey_id}: {state}, not ticked ({advice[state].format(journey_id)})")
 

@@ -152,21 +152,17 @@ class JourneyCompiler:
         j = lit(self.j)
         control = ref("stg_journey_control")
 
-        def seq_of(*actions: str) -> exp.Expression:
+        def latest(column: str, *actions: str) -> exp.Expression:
+            """``column`` of the journey's latest change among ``actions``."""
             picked = exp.In(this=col("action"), expressions=[lit(a) for a in actions])
-            return exp.func("max", exp.If(this=picked, true=col("control_seq"),
-                                          false=exp.Null()))
-
-        def wall_of(action: str) -> exp.Expression:
-            picked = exp.EQ(this=col("action"), expression=lit(action))
-            return exp.func("max", exp.If(this=picked, true=col("changed_at"),
-                                          false=exp.Null()))
+            return exp.func("max", exp.If(this=picked, true=col(column), false=exp.Null()))
 
         changes = (exp.select(exp.alias_(exp.func("max", col("control_seq")), "control_seq"),
-                              exp.alias_(seq_of("resume"), "resumed_seq"),
-                              exp.alias_(seq_of("activate", "resume"), "opened_seq"),
-                              exp.alias_(wall_of("resume"), "resumed_wall"),
-                              exp.alias_(wall_of("pause"), "paused_wall"))
+                              exp.alias_(latest("control_seq", "resume"), "resumed_seq"),
+                              exp.alias_(latest("control_seq", "activate", "resume"),
+                                         "opened_seq"),
+                              exp.alias_(latest("changed_at", "resume"), "resumed_wall"),
+                              exp.alias_(latest("changed_at", "pause"), "paused_wall"))
                    .from_(control).where(exp.EQ(this=col("journey_id"), expression=j)))
         latest = (exp.select(col("control_seq", "g"), col("resumed_seq", "g"),
                              col("opened_seq", "g"), col("resumed_wall", "g"),

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from journeys.demo.governance_report import governance_counts, governance_table
+from journeys.lifecycle.control import states_of
 from journeys.metrics.readout import JourneyReadout, has_metrics, read_readout
 from journeys.spec.models import JourneySpec
 
@@ -112,17 +113,12 @@ def readouts(con: Any, specs: Mapping[str, JourneySpec]) -> list[JourneyReadout]
 def status_json(warehouse_path: Path | str, specs: Mapping[str, JourneySpec]) -> str:
     """``journeys status --json``: a list with one object per journey."""
     with duckdb.connect(str(warehouse_path)) as con:  # as dbt-duckdb opens it, in-process
-        states = lifecycle_states(con, specs)
+        states = states_of(con, specs)
         return json.dumps([{**r.to_json(), "state": states[r.journey_id]}
                            for r in readouts(con, specs)], indent=2)
 
 
-def lifecycle_states(con: Any, specs: Mapping[str, JourneySpec]) -> dict[str, str]:
-    """Each journey's lifecycle state (a journey without a recorded change is a draft)."""
-    from journeys.lifecycle import read_statuses
 
-    recorded = read_statuses(con)
-    return {j: recorded[j].state if j in recorded else "draft" for j in specs}
 
 
 def print_report(
@@ -134,7 +130,7 @@ def print_report(
     console = console or Console()
     with duckdb.connect(str(warehouse_path)) as con:
         ticked = has_metrics(con)
-        states = lifecycle_states(con, specs)
+        states = states_of(con, specs)
         for readout in readouts(con, specs):
             console.print(tile_table(readout, ticked, states[readout.journey_id]))
             console.print()

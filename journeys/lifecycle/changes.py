@@ -16,15 +16,27 @@ from typing import Any
 
 import duckdb
 
-from journeys.lifecycle.control import ControlChange, append_change, status_of
+from journeys.lifecycle.control import ControlChange, append_change, states_of, status_of
 from journeys.lifecycle.states import Action, TransitionError, next_state
 from journeys.settings import Settings
 from journeys.spec.models import JourneySpec
 from journeys.tick.lease import tick_lease
 from journeys.validation import validate_project
 from journeys.validation.problems import Problem
+from journeys.validation.project import journey_ids_on_disk
+from journeys.warehouse import transaction
 
 VALIDATED: frozenset[str] = frozenset({"activate", "resume"})
+
+
+def done(action: str) -> str:
+    """The past participle of a change, for messages.
+
+    Example:
+        >>> done("activate"), done("pause"), done("migrate")
+        ('activated', 'paused', 'migrated')
+    """
+    return action.rstrip("e") + "ed"
 
 
 class UnknownJourney(LookupError):
@@ -38,7 +50,7 @@ class SpecProblems(ValueError):
     def __init__(self, journey_id: str, action: str, problems: list[Problem]) -> None:
         self.problems = problems
         self.summary = (f"{len(problems)} problem(s): journey '{journey_id}' was not "
-                        f"{action.rstrip('e')}ed (fix them; `journeys validate` lists them)")
+                        f"{done(action)} (fix them; `journeys validate` lists them)")
         """The one-line verdict the CLI and the API print after the problems."""
         super().__init__(f"cannot {action} journey '{journey_id}': {len(problems)} problem(s) "
                          "in the specs (fix them, `journeys validate` lists them):\n"
@@ -57,7 +69,7 @@ class ChangeRequest:
 
 def spec_ids(settings: Settings) -> list[str]:
     """The journey ids of the spec files (valid or not)."""
-    return sorted(p.stem for p in settings.spec_dir.glob("*.yml") if not p.stem.startswith("_"))
+    return sorted(journey_ids_on_disk(settings.project_root))
 
 
 def require_journey(settings: Settings, journey_id: str) -> None:
@@ -77,7 +89,8 @@ def validated_spec(settings: Settings, journey_id: str, action: str) -> JourneyS
 
 
 def _parsed_spec(settings: Settings, journey_id: str) -> JourneySpec | None:
-    """The spec when it parses on its own (a pause or an archive does not validate)."""
+    """The spec when it parses on its own (a pause or an archive does not validate): its
+    version goes in the record, and the migration rules check it."""
     from journeys.spec.yaml_loader import load_yaml
 
     try:
@@ -85,12 +98,6 @@ def _parsed_spec(settings: Settings, journey_id: str) -> JourneySpec | None:
         return JourneySpec.model_validate(load_yaml(text))
     except Exception:  # noqa: BLE001 - a spec that does not parse has no version
         return None
-
-
-def _current_version(settings: Settings, journey_id: str) -> str:
-    """The spec's content hash when it parses, for the record of a pause or an archive."""
-    spec = _parsed_spec(settings, journey_id)
-    return spec.spec_version if spec else "invalid"
 
 
 def tile_types(spec: JourneySpec) -> dict[str, str]:
@@ -112,7 +119,7 @@ def change_state(settings: Settings, request: ChangeRequest,
     spec = (validated_spec(settings, request.journey_id, request.action)
             if request.action in VALIDATED else None)
     holder = f"journeys {request.action}"
-    refused = f"journey '{request.journey_id}' was not {request.action.rstrip('e')}ed"
+    refused = f"journey '{request.journey_id}' was not {done(request.action)}"
     with tick_lease(settings.warehouse, holder, datetime.now(UTC).replace(tzinfo=None),
                     request.wait_s, refused=refused):
         changed_at = (now or datetime.now(UTC)).replace(tzinfo=None)  # in lease order
@@ -121,21 +128,14 @@ def change_state(settings: Settings, request: ChangeRequest,
             status = status_of(con, request.journey_id)
             state = next_state(request.journey_id, status.state, request.action)
             detail = {"tiles": tile_types(spec)} if spec is not None else None
-            version = spec.spec_version if spec else _current_version(settings,
-                                                                      request.journey_id)
             checked = spec or _parsed_spec(settings, request.journey_id)
-            con.execute("begin")  # a resume's moves and its audit row: both or neither
-            try:
+            version = checked.spec_version if checked else "invalid"
+            with transaction(con):  # a resume's moves and its audit row: both or neither
                 if check is not None and checked is not None:
                     check(con, checked, replace(status, actor=request.actor), request.action,
                           changed_at)
-                change = append_change(con, request.journey_id, request.action, state,
-                                       version, request.actor, changed_at, detail)
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
-            return change
+                return append_change(con, request.journey_id, request.action, state,
+                                     version, request.actor, changed_at, detail)
         finally:
             con.close()
 
@@ -149,13 +149,14 @@ def activate_drafts(settings: Settings, specs: dict[str, JourneySpec], actor: st
                     refused="no journey was activated"):
         con = duckdb.connect(str(settings.warehouse))
         try:
+            states = states_of(con, specs)
             return [append_change(con, jid, "activate", "active", spec.spec_version, actor,
                                   changed_at, {"tiles": tile_types(spec)})
-                    for jid, spec in sorted(specs.items())
-                    if status_of(con, jid).state == "draft"]
+                    for jid, spec in sorted(specs.items()) if states[jid] == "draft"]
         finally:
             con.close()
 
 
 __all__ = ["ChangeRequest", "SpecProblems", "TransitionError", "UnknownJourney",
-           "activate_drafts", "change_state", "require_journey", "spec_ids", "validated_spec"]
+           "activate_drafts", "change_state", "done", "require_journey", "spec_ids",
+           "validated_spec"]

@@ -10,6 +10,7 @@ tick can tell that a resume happened since the previous one.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from journeys.compiler.relations import OUTPUT_SCHEMA
 from journeys.compiler.tables import JOURNEY_CONTROL
 from journeys.lifecycle.states import State
 from journeys.tick.inprocess import CONTROL_TABLE, ensure_inputs
+from journeys.warehouse import table_exists
 
 CONTROL = f"{OUTPUT_SCHEMA}.{CONTROL_TABLE}"
 COLUMNS = tuple(name for name, _ in JOURNEY_CONTROL)
@@ -69,6 +71,12 @@ def status_of(con: Any, journey_id: str) -> JourneyStatus:
     return read_statuses(con).get(journey_id, JourneyStatus(journey_id, "draft"))
 
 
+def states_of(con: Any, journey_ids: Iterable[str]) -> dict[str, State]:
+    """Each journey's state, a draft for those without a recorded change."""
+    recorded = read_statuses(con)
+    return {j: recorded[j].state if j in recorded else "draft" for j in journey_ids}
+
+
 def history(con: Any, journey_id: str | None = None) -> list[ControlChange]:
     """The audit trail, by journey and in the order of the changes."""
     ensure_inputs(con)
@@ -100,9 +108,7 @@ def adopt_ticked_journeys(con: Any, now: datetime) -> list[str]:
     recorded change was live, so it is recorded ``active`` (actor ``upgrade``) rather than
     silently becoming a draft, and ``journey_ticks`` gains its ``control_seq`` column."""
     ensure_inputs(con)
-    ticks = con.execute("select count(*) from information_schema.tables where table_schema = "
-                        f"'{OUTPUT_SCHEMA}' and table_name = 'journey_ticks'").fetchone()[0]
-    if not ticks:
+    if not table_exists(con, OUTPUT_SCHEMA, "journey_ticks"):
         return []
     columns = {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = "

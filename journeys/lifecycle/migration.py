@@ -26,10 +26,17 @@ from journeys.lifecycle.changes import (
     tile_types,
     validated_spec,
 )
-from journeys.lifecycle.control import CONTROL, JourneyStatus, append_change, status_of
+from journeys.lifecycle.control import (
+    CONTROL,
+    JourneyStatus,
+    append_change,
+    read_statuses,
+    status_of,
+)
 from journeys.settings import Settings
 from journeys.spec.models import JourneySpec
 from journeys.tick.lease import tick_lease
+from journeys.warehouse import table_exists, transaction
 
 MIGRATIONS = f"{OUTPUT_SCHEMA}.journey_migrations"
 MIGRATION_COLUMNS = (("journey_id", "varchar"), ("control_seq", "integer"),
@@ -65,6 +72,15 @@ class MigrationPlan:
     def moving(self) -> int:
         return sum(m.members for m in self.moves)
 
+    @property
+    def stranded(self) -> list[Stranded]:
+        """Every group at a removed or retyped tile, mapped or not."""
+        return self.unmapped + self.moves
+
+    def stranded_text(self) -> str:
+        """``wait_3d (12, removed), …``: where members would be stranded, for messages."""
+        return ", ".join(f"{g.tile_id} ({g.members}, {g.reason})" for g in self.stranded)
+
 
 def _started_types(con: Any, journey_id: str) -> dict[str, str]:
     """The tile types the members were running under: recorded by the latest activation,
@@ -76,13 +92,10 @@ def _started_types(con: Any, journey_id: str) -> dict[str, str]:
 
 
 def _open_tiles(con: Any, journey_id: str) -> dict[str, int]:
-    table = f"{INTERNAL_SCHEMA}.{journey_id}__open"
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                         "and table_name = ?", [INTERNAL_SCHEMA, f"{journey_id}__open"]
-                         ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, INTERNAL_SCHEMA, f"{journey_id}__open"):
         return {}
-    return dict(con.execute(f"select tile_id, count(*) from {table} group by tile_id").fetchall())
+    return dict(con.execute(f"select tile_id, count(*) from {INTERNAL_SCHEMA}.{journey_id}__open "
+                            "group by tile_id").fetchall())
 
 
 def plan_migration(con: Any, spec: JourneySpec) -> MigrationPlan:
@@ -121,30 +134,26 @@ def stranded_by_edits(con: Any, specs: dict[str, JourneySpec]) -> list[str]:
     """Why a tick must not run: journeys edited while live (active or archived, not paused)
     in a way that strands members. Only journeys whose spec changed since they last started
     are looked at, so an unchanged project costs one small query."""
-    ensure = con.execute(f"select journey_id, state, spec_version from {CONTROL} c where "
-                         f"control_seq = (select max(control_seq) from {CONTROL} m "
-                         "where m.journey_id = c.journey_id)").fetchall()
+    statuses = read_statuses(con)
     started = dict(con.execute(
         f"select journey_id, spec_version from {CONTROL} c where detail is not null and "
         f"control_seq = (select max(control_seq) from {CONTROL} m where m.journey_id = "
         "c.journey_id and m.detail is not null)").fetchall())
     problems = []
-    for journey_id, state, _ in ensure:
-        spec = specs.get(journey_id)
+    for journey_id, status in sorted(statuses.items()):
+        spec, state = specs.get(journey_id), status.state
         if spec is None or state not in ("active", "archived") or \
                 started.get(journey_id) == spec.spec_version:
             continue
         plan = plan_migration(con, spec)
-        stuck = plan.unmapped + plan.moves
-        if stuck:
-            where = ", ".join(f"{g.tile_id} ({g.members}, {g.reason})" for g in stuck)
+        if plan.stranded:
             way_out = (f"Pause it (`journeys pause {journey_id}`), map them in `migrations:`, "
                        f"`journeys migrate {journey_id}`, then resume; or restore the spec"
                        if state == "active" else "Restore the spec (an archived journey "
                        "cannot be paused to migrate its members)")
             problems.append(
                 f"journey '{journey_id}' was edited while {state}: members are at tiles the "
-                f"spec no longer has as they were: {where}. {way_out}")
+                f"spec no longer has as they were: {plan.stranded_text()}. {way_out}")
     return problems
 
 
@@ -175,13 +184,11 @@ def resume_check(con: Any, spec: JourneySpec, status: JourneyStatus, action: str
     cannot be paused to move them later."""
     if action == "archive":
         plan = plan_migration(con, spec)
-        stuck = plan.unmapped + plan.moves
-        if stuck:
-            where = ", ".join(f"{g.tile_id} ({g.members}, {g.reason})" for g in stuck)
+        if plan.stranded:
             raise MigrationNeeded(
                 f"cannot archive journey '{spec.id}': members are at tiles the edited spec "
-                f"no longer has as they were: {where}; move them first (`journeys migrate "
-                f"{spec.id}` while paused) or restore the spec")
+                f"no longer has as they were: {plan.stranded_text()}; move them first "
+                f"(`journeys migrate {spec.id}` while paused) or restore the spec")
         return
     if action != "resume":
         return
@@ -189,9 +196,15 @@ def resume_check(con: Any, spec: JourneySpec, status: JourneyStatus, action: str
     if plan.unmapped:
         raise MigrationNeeded(refusal(plan))
     if plan.moves:
-        change = append_change(con, spec.id, "migrate", "paused", spec.spec_version,
-                               status.actor or "unknown", at, _detail(spec, plan))
-        apply_moves(con, plan, change.control_seq, at)
+        _record_migration(con, spec, plan, status.actor or "unknown", at)
+
+
+def _record_migration(con: Any, spec: JourneySpec, plan: MigrationPlan, actor: str,
+                      at: datetime) -> None:
+    """The audit row of a migration and its moves (in the caller's transaction)."""
+    change = append_change(con, spec.id, "migrate", "paused", spec.spec_version, actor, at,
+                           _detail(spec, plan))
+    apply_moves(con, plan, change.control_seq, at)
 
 
 def migrate(settings: Settings, journey_id: str, actor: str, dry_run: bool,
@@ -213,15 +226,8 @@ def migrate(settings: Settings, journey_id: str, actor: str, dry_run: bool,
             plan = plan_migration(con, spec)
             if dry_run or not plan.moves:
                 return plan
-            con.execute("begin")
-            try:
-                change = append_change(con, journey_id, "migrate", "paused", spec.spec_version,
-                                       actor, at, _detail(spec, plan))
-                apply_moves(con, plan, change.control_seq, at)
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
+            with transaction(con):
+                _record_migration(con, spec, plan, actor, at)
             return plan
         finally:
             con.close()

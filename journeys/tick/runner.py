@@ -41,9 +41,7 @@ class StrandedMembers(WarehouseError):
 
 def refuse_stranding_edits(con: duckdb.DuckDBPyConnection, specs: dict) -> None:
     from journeys.lifecycle.migration import stranded_by_edits
-    from journeys.tick.inprocess import ensure_inputs
 
-    ensure_inputs(con)
     problems = stranded_by_edits(con, specs)
     if problems:
         raise StrandedMembers("no tick was run: " + "\n".join(problems))

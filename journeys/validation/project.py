@@ -85,7 +85,7 @@ def validate_project(
         check_journey_rules(draft)
         check_configuration(draft, destinations, catalog.columns, project_root)
         check_expressions(draft, catalog.columns)
-    known_ids = {draft.journey_id for draft in drafts} | _journey_ids_on_disk(project_root)
+    known_ids = {draft.journey_id for draft in drafts} | journey_ids_on_disk(project_root)
     check_sub_journeys(drafts, known_ids)
     specs = {
         draft.spec.id: draft.spec
@@ -131,7 +131,8 @@ def _spec_files(
     return unique, problems
 
 
-def _journey_ids_on_disk(project_root: Path) -> set[str]:
+def journey_ids_on_disk(project_root: Path) -> set[str]:
+    """The ids of the journey spec files under ``journey_specs/`` (valid or not)."""
     specs_dir = project_root / SPECS_DIR
     if not specs_dir.is_dir():
         return set()

@@ -82,8 +82,8 @@ FROM (
           MAX(control_seq) AS control_seq,
           MAX(CASE WHEN action IN ('resume') THEN control_seq ELSE NULL END) AS resumed_seq,
           MAX(CASE WHEN action IN ('activate', 'resume') THEN control_seq ELSE NULL END) AS opened_seq,
-          MAX(CASE WHEN action = 'resume' THEN changed_at ELSE NULL END) AS resumed_wall,
-          MAX(CASE WHEN action = 'pause' THEN changed_at ELSE NULL END) AS paused_wall
+          MAX(CASE WHEN action IN ('resume') THEN changed_at ELSE NULL END) AS resumed_wall,
+          MAX(CASE WHEN action IN ('pause') THEN changed_at ELSE NULL END) AS paused_wall
         FROM {{ ref('stg_journey_control') }}
         WHERE
           journey_id = 'renewal_reminders'
@@ -107,8 +107,8 @@ FROM (
         MAX(control_seq) AS control_seq,
         MAX(CASE WHEN action IN ('resume') THEN control_seq ELSE NULL END) AS resumed_seq,
         MAX(CASE WHEN action IN ('activate', 'resume') THEN control_seq ELSE NULL END) AS opened_seq,
-        MAX(CASE WHEN action = 'resume' THEN changed_at ELSE NULL END) AS resumed_wall,
-        MAX(CASE WHEN action = 'pause' THEN changed_at ELSE NULL END) AS paused_wall
+        MAX(CASE WHEN action IN ('resume') THEN changed_at ELSE NULL END) AS resumed_wall,
+        MAX(CASE WHEN action IN ('pause') THEN changed_at ELSE NULL END) AS paused_wall
       FROM {{ ref('stg_journey_control') }}
       WHERE
         journey_id = 'renewal_reminders'

@@ -78,8 +78,8 @@ FROM (
           MAX(control_seq) AS control_seq,
           MAX(IF(action IN ('resume'), control_seq, NULL)) AS resumed_seq,
           MAX(IF(action IN ('activate', 'resume'), control_seq, NULL)) AS opened_seq,
-          MAX(IF(action = 'resume', changed_at, NULL)) AS resumed_wall,
-          MAX(IF(action = 'pause', changed_at, NULL)) AS paused_wall
+          MAX(IF(action IN ('resume'), changed_at, NULL)) AS resumed_wall,
+          MAX(IF(action IN ('pause'), changed_at, NULL)) AS paused_wall
         FROM {{ ref('stg_journey_control') }}
         WHERE
           journey_id = 'onboarding_nudge_test'
@@ -103,8 +103,8 @@ FROM (
         MAX(control_seq) AS control_seq,
         MAX(IF(action IN ('resume'), control_seq, NULL)) AS resumed_seq,
         MAX(IF(action IN ('activate', 'resume'), control_seq, NULL)) AS opened_seq,
-        MAX(IF(action = 'resume', changed_at, NULL)) AS resumed_wall,
-        MAX(IF(action = 'pause', changed_at, NULL)) AS paused_wall
+        MAX(IF(action IN ('resume'), changed_at, NULL)) AS resumed_wall,
+        MAX(IF(action IN ('pause'), changed_at, NULL)) AS paused_wall
       FROM {{ ref('stg_journey_control') }}
       WHERE
         journey_id = 'onboarding_nudge_test'

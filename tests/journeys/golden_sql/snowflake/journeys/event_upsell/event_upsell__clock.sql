@@ -78,8 +78,8 @@ FROM (
           MAX(control_seq) AS control_seq,
           MAX(IFF(action IN ('resume'), control_seq, NULL)) AS resumed_seq,
           MAX(IFF(action IN ('activate', 'resume'), control_seq, NULL)) AS opened_seq,
-          MAX(IFF(action = 'resume', changed_at, NULL)) AS resumed_wall,
-          MAX(IFF(action = 'pause', changed_at, NULL)) AS paused_wall
+          MAX(IFF(action IN ('resume'), changed_at, NULL)) AS resumed_wall,
+          MAX(IFF(action IN ('pause'), changed_at, NULL)) AS paused_wall
         FROM {{ ref('stg_journey_control') }}
         WHERE
           journey_id = 'event_upsell'
@@ -103,8 +103,8 @@ FROM (
         MAX(control_seq) AS control_seq,
         MAX(IFF(action IN ('resume'), control_seq, NULL)) AS resumed_seq,
         MAX(IFF(action IN ('activate', 'resume'), control_seq, NULL)) AS opened_seq,
-        MAX(IFF(action = 'resume', changed_at, NULL)) AS resumed_wall,
-        MAX(IFF(action = 'pause', changed_at, NULL)) AS paused_wall
+        MAX(IFF(action IN ('resume'), changed_at, NULL)) AS resumed_wall,
+        MAX(IFF(action IN ('pause'), changed_at, NULL)) AS paused_wall
       FROM {{ ref('stg_journey_control') }}
       WHERE
         journey_id = 'event_upsell'
