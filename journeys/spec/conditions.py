@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, TokenError
 
 SOURCE_DIALECT = "duckdb"
 """Spec expressions are written in DuckDB-flavoured standard SQL; targets are transpiled."""
@@ -90,6 +90,9 @@ def parse_expression(text: str, scope: Scope, *, boolean: bool = True) -> exp.Ex
     except ParseError as err:
         first = err.errors[0]["description"] if err.errors else str(err)
         raise ConditionError(f"is not a valid SQL expression ({first})") from None
+    except TokenError:
+        raise ConditionError("is not a valid SQL expression (a quote or a comment is not "
+                             "closed)") from None
     if len(statements) != 1:
         raise ConditionError(
             "must be one expression: statements (';', drop, select …) are not allowed"
