@@ -33,7 +33,9 @@ from journeys.compiler.render_dbt import LiveText, _aliased, _model_yaml, render
 from journeys.validation.project import validate_project
 from tests.journeys.untrusted_specs import (
     PLANTED_SECRET,
+    destinations_yaml,
     hostile_spec,
+    hostile_text,
     hostile_texts,
     spec_yaml,
 )
@@ -44,6 +46,8 @@ JOURNEYS = [sys.executable, "-m", "journeys.cli"]
 CALLS = ("ref", "source", "journeys_prior", "journeys_part", "journeys_log")
 PREFIXES = {"ref": "__ref__", "source": "__source__", "journeys_prior": "__prior__",
             "journeys_part": "__part__", "journeys_log": "__log__"}
+DESTINATIONS = (Path(__file__).resolve().parents[2] / "journey_specs" / "_destinations.yml"
+                ).read_text(encoding="utf-8")
 EXAMPLES = int(os.environ.get("JOURNEYS_FUZZ_EXAMPLES", "25"))
 """Specs per run of the property test (about 2 s each); the note of issue 21 gives a run of
 500 (``JOURNEYS_FUZZ_EXAMPLES=500``)."""
@@ -143,10 +147,12 @@ def assert_dbt_renders_the_plans_as_compiled(plans: list[ModelPlan]) -> None:
 
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(texts=hostile_texts)
+@given(texts=hostile_texts, destination=hostile_text)
 def test_any_spec_text_renders_under_dbts_jinja_to_the_sql_the_in_process_engine_runs(
-        project: Path, texts: dict[str, str]) -> None:
-    plans = compiled_alone(project, hostile_spec("hostile", texts))
+        project: Path, texts: dict[str, str], destination: str) -> None:
+    destinations = project / "journey_specs" / "_destinations.yml"
+    destinations.write_text(destinations_yaml(DESTINATIONS, destination), encoding="utf-8")
+    plans = compiled_alone(project, hostile_spec("hostile", texts | {"destination": destination}))
     event("refused by validation" if plans is None else "compiled")
     assume(plans is not None)
     assert_dbt_renders_the_plans_as_compiled(plans)

@@ -65,7 +65,8 @@ def hostile_spec(journey_id: str, texts: dict[str, str]) -> dict[str, Any]:
         "tiles": {
             "start": {"type": "entry", "next": "hello"},
             "hello": {
-                "type": "action", "destination": "sendgrid", "action": "send_email",
+                "type": "action", "destination": texts.get("destination", "sendgrid"),
+                "action": "send_email",
                 "template": texts["template"],
                 "fields": {texts["field_key"]: "first_name",
                            "greeting": sql_string(texts["literal"]),
@@ -82,6 +83,13 @@ def hostile_spec(journey_id: str, texts: dict[str, str]) -> dict[str, Any]:
 POSITIONS = ("name", "description", "entry_event", "property", "literal", "comment",
              "goal_event", "exit_event", "template", "field_key", "wait_event")
 hostile_texts = st.fixed_dictionaries({position: hostile_text for position in POSITIONS})
+
+
+def destinations_yaml(base: str, name: str) -> str:
+    """The project's ``_destinations.yml`` plus an outbox destination called ``name``."""
+    extra = {name: {"type": "outbox", "path": "outbox/hostile.jsonl",
+                    "recipient_column": "email"}}
+    return base + "\n" + yaml.safe_dump(extra, allow_unicode=True, width=1000)
 
 
 def spec_yaml(spec: dict[str, Any]) -> str:
