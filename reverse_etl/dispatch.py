@@ -37,6 +37,7 @@ from typing import Any
 
 import duckdb
 
+from journeys.redaction import Redactor, member_values
 from journeys.settings import Settings, read_secrets
 from journeys.tick import journal
 from journeys.tick.clock import now_clock
@@ -50,7 +51,6 @@ from reverse_etl.destinations.registry import build_all, secret_names
 from reverse_etl.group_commit import GroupCommit
 from reverse_etl.outcomes import Outcome
 from reverse_etl.policy import Decision, decide
-from reverse_etl.redaction import Redactor, member_values
 from reverse_etl.sender import ClientFactory, Sender, one_connection_client
 
 ROUND_SIZE = 1000
@@ -78,6 +78,8 @@ def round_size_for(destinations: Mapping[str, Destination]) -> int:
     widest = max((min(d.max_batch, getattr(d.config, "batch_size", d.max_batch))
                   * d.config.concurrency for d in destinations.values()), default=0)
     return max(ROUND_SIZE, min(MAX_ROUND_SIZE, widest))
+ERROR_LENGTH = 300
+"""The delivery log's ``error`` is cut to this length after redaction, never before."""
 Checkpoint = Callable[[str], None]
 """Called at named points (``before_request``: its intent committed; ``after_request``:
 answered, outcome not yet committed; ``after_log``: outcome committed; ``after_round``):
@@ -186,8 +188,9 @@ class Dispatcher:
             "action_id": action.action_id, "attempt": action.attempt,
             "status": str(decision.status), "destination": action.destination,
             "http_status": outcome.http_status if outcome else None,
-            "provider_message_id": outcome.provider_message_id if outcome else None,
-            "error": self.redactor.clean(decision.error, values),
+            "provider_message_id": self.redactor.mask_secrets(
+                outcome.provider_message_id if outcome else None),
+            "error": (self.redactor.clean(decision.error, values) or "")[:ERROR_LENGTH] or None,
             "attempted_at": attempted_at, "journey_id": action.journey_id,
             "member_id": action.member_id, "tile_id": action.tile_id,
             "action": action.action, "reason": None,
@@ -351,7 +354,10 @@ def _destinations(con: duckdb.DuckDBPyConnection, settings: Settings,
     except ValueError as missing_secret:
         raise DispatchError(str(missing_secret)) from None
     _check_recipients(con, destinations, shown)
-    return destinations, Redactor(values.values())
+    # Each destination's secrets together: a pair of them may go out as Basic auth
+    # (Twilio's SID:TOKEN), and a provider may echo that header back.
+    groups = [[values[v] for v in secret_names(c) if v in values] for c in used.values()]
+    return destinations, Redactor(values.values(), groups)
 
 
 def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mapping[str, Any],
@@ -404,7 +410,8 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
     out = out or settings.project_root / "outbox" / "dry_run.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     summary.dry_run_file = out
-    destinations, _ = _destinations(con, settings, configs, sorted(configs), shown, True)
+    destinations, redactor = _destinations(con, settings, configs, sorted(configs), shown,
+                                           True)
     columns = sorted({c for d in destinations.values() if (c := recipient_column(d))})
     with out.open("w", encoding="utf-8") as sink:
         governed = is_governed(settings)
@@ -422,8 +429,9 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
                     summary.count(row["destination"], str(Status.FAILED))
             prepared = prepare_round(known, destinations)
             for name, request in prepared.work:
-                sink.write(json.dumps({"destination": name, **request.shown()},
-                                      default=str) + "\n")
+                # secrets masked in the URL and body too (Twilio's SID is in its path)
+                line = json.dumps({"destination": name, **request.shown()}, default=str)
+                sink.write(f"{redactor.mask_secrets(line)}\n")
                 summary.count(name, "would_send", len(request.action_ids))
             for action_id in prepared.refused:
                 summary.count(prepared.actions[action_id].destination, str(Status.FAILED))
