@@ -221,8 +221,9 @@ class Dispatcher:
                      started: datetime) -> None:
         prepared = prepare_round(rows, self.destinations)
         counts: Counter[str] = Counter()
-        refused = [self._outcome(prepared.actions[action_id], Decision(Status.FAILED, why),
-                                 started, None) for action_id, why in prepared.refused.items()]
+        refused = [self.outcome_row(prepared.actions[action_id], Decision(Status.FAILED, why),
+                                    started, None)
+                   for action_id, why in prepared.refused.items()]
         intents.record(self.con, [], refused)
         counts.update(r["status"] for r in refused)
         journal = _RoundJournal(self, prepared, counts)
@@ -234,9 +235,10 @@ class Dispatcher:
         self.log(f"round of {len(rows)} action(s), {len(prepared.work)} request(s): "
                  + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
 
-    def _outcome(self, action: DueAction, decision: Decision, attempted_at: datetime,
-                 outcome: Outcome | None) -> dict[str, Any]:
-        """The outcome row of one action's attempt (:data:`reverse_etl.intents.OUTCOME_COLUMNS`)."""
+    def outcome_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
+                    outcome: Outcome | None) -> dict[str, Any]:
+        """The outcome row of one action's attempt (``reverse_etl.intents.OUTCOME_COLUMNS``),
+        counted in the summary."""
         self.summary.count(action.destination, str(decision.status))
         return {**self._log_row(action, decision, attempted_at, outcome),
                 "final": decision.final, "solo": decision.solo}
@@ -248,16 +250,19 @@ class _RoundJournal:
 
     def __init__(self, dispatcher: Dispatcher, prepared: Round, counts: Counter[str]) -> None:
         self.dispatcher, self.prepared, self.counts = dispatcher, prepared, counts
-        self.writes = GroupCommit[tuple[bool, dict[str, Any]]](self._write)
+        self.writes = GroupCommit[tuple[bool, dict[str, Any]]](self._write, self._flush)
         self.left_at: dict[int, datetime] = {}
+
+    def _flush(self, rows: list[tuple[bool, dict[str, Any]]]) -> None:
+        """Make what was sent durable before its outcome is (the outbox's lines), on the
+        event loop's thread, which writes them."""
+        for name in {row["destination"] for is_outcome, row in rows if is_outcome}:
+            self.dispatcher.destinations[name].flush()
 
     def _write(self, rows: list[tuple[bool, dict[str, Any]]]) -> None:
         """One transaction for the intents (``False``) and outcomes (``True``) of a turn."""
-        outcomes = [row for is_outcome, row in rows if is_outcome]
-        for name in {r["destination"] for r in outcomes}:
-            self.dispatcher.destinations[name].flush()  # the outbox's lines, durable first
         intents.record(self.dispatcher.con, [row for is_outcome, row in rows if not is_outcome],
-                       outcomes)
+                       [row for is_outcome, row in rows if is_outcome])
 
     async def leaving(self, name: str, request: OutgoingRequest) -> None:
         d = self.dispatcher
@@ -277,9 +282,9 @@ class _RoundJournal:
         rows = []
         for action_id in request.action_ids:
             action = self.prepared.actions[action_id]
-            rows.append(d._outcome(action, decide(outcome, action.attempt, size,
-                                                  action_id in self.prepared.solo, config,
-                                                  now, d.rng), left_at, outcome))
+            rows.append(d.outcome_row(action, decide(outcome, action.attempt, size,
+                                                     action_id in self.prepared.solo, config,
+                                                     now, d.rng), left_at, outcome))
         self.counts.update(r["status"] for r in rows)
         return self._committed(self.writes.add([(True, row) for row in rows]))
 

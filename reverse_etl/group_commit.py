@@ -22,8 +22,9 @@ class GroupCommit(Generic[Item]):
     """Writes items in groups, one group at a time, off the event loop.
 
     ``write`` gets every item collected (it must be one transaction: all or none) and
-    runs in a worker thread; nothing else may use its connection meanwhile. Made inside
-    the event loop.
+    runs in a worker thread; nothing else may use its connection meanwhile. ``prepare``,
+    if given, gets the same items first, on the event loop's thread (for what must not
+    race with the loop, such as flushing a file it writes). Made inside the event loop.
 
     Example:
         >>> batches = []
@@ -34,8 +35,9 @@ class GroupCommit(Generic[Item]):
         [[0, 1, 2]]
     """
 
-    def __init__(self, write: Callable[[list[Item]], None]) -> None:
-        self._write = write
+    def __init__(self, write: Callable[[list[Item]], None],
+                 prepare: Callable[[list[Item]], None] | None = None) -> None:
+        self._write, self._prepare = write, prepare
         self._pending: list[Item] = []
         self._waiters: list[asyncio.Future[None]] = []
         self._loop = asyncio.get_running_loop()
@@ -57,6 +59,8 @@ class GroupCommit(Generic[Item]):
             items, waiters = self._pending, self._waiters
             self._pending, self._waiters = [], []
             try:
+                if self._prepare is not None:
+                    self._prepare(items)
                 await asyncio.to_thread(self._write, items)
             except Exception as failure:  # every writer of the group learns it failed
                 for waiter in waiters:
