@@ -46,9 +46,11 @@ IN_FLIGHT = (f"select i.action_id, i.attempt from {INTENTS} i where not exists (
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table, columns in ((INTENTS, INTENT_COLUMNS), (OUTCOMES, OUTCOME_COLUMNS)):
-        con.execute(f"create table if not exists {table} "
-                    f"({', '.join(f'{n} {k}' for n, k in columns)})")
+    """Both tables or neither (one transaction), whenever the dispatcher is killed."""
+    with transaction(con):
+        for table, columns in ((INTENTS, INTENT_COLUMNS), (OUTCOMES, OUTCOME_COLUMNS)):
+            con.execute(f"create table if not exists {table} "
+                        f"({', '.join(f'{n} {k}' for n, k in columns)})")
 
 
 def record(con: duckdb.DuckDBPyConnection, intents: Sequence[dict[str, Any]],

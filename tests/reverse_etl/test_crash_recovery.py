@@ -76,7 +76,8 @@ def _in_flight(warehouse: Path) -> set[str]:
     """The actions of intents without an outcome, as the kill left the warehouse."""
     con = duckdb.connect(str(warehouse))
     try:
-        if not table_exists(con, "journeys_internal", "dispatch_intents"):
+        if not all(table_exists(con, "journeys_internal", t)
+                   for t in ("dispatch_intents", "dispatch_outcomes")):  # killed before them
             return set()
         return {action_id for action_id, _ in intents.in_flight(con)}
     finally:
