@@ -4,8 +4,8 @@ every attempt is logged (CONTRACT C7, C8, S15b).
 A dispatch holds the warehouse's tick lease (no tick runs meanwhile; a second dispatch
 waits or is refused), then:
 
-1. rolls back a tick a crash left half-done, and settles the intents a killed dispatch
-   left (:func:`reverse_etl.queue.recover`);
+1. rolls back a tick a crash left half-done, and settles what a killed dispatch left
+   (:func:`reverse_etl.intents.recover`: only its requests in flight are uncertain);
 2. takes governance's decisions since the last dispatch (C9): queues the actions released,
    logs the suppressed and the deferred; then suppresses queued actions of entries that
    exited early (S15b) and of members who may not be contacted now (consent withdrawn or
@@ -13,8 +13,10 @@ waits or is refused), then:
 3. reads the secrets of the destinations it will use: a missing one stops it here, before
    anything is sent;
 4. sends in rounds (1,000 actions, more for batching destinations: enough to fill their
-   concurrency with full batches): commit the intents, send concurrently, log
-   the outcomes and settle the queue in one transaction. Memory holds one round;
+   concurrency with full batches): claim the round's actions, then per request commit
+   its intent just before it leaves and its outcome as it returns (group-committed with
+   the requests leaving or returning at the same moment), and at the round's end log the
+   outcomes and settle the queue in one transaction. Memory holds one round;
 5. waits for retries due within the retry policy's ``max_wait_seconds``; later ones are
    left, queued, for the next dispatch.
 """
@@ -27,7 +29,7 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,19 +37,20 @@ from typing import Any
 
 import duckdb
 
+from journeys.redaction import Redactor, member_values
 from journeys.settings import Settings, read_secrets
 from journeys.tick import journal
 from journeys.tick.clock import now_clock
 from journeys.validation.destinations_file import DESTINATIONS_FILE
 from journeys.validation.governance_file import GOVERNANCE_FILE
-from reverse_etl import queue
+from reverse_etl import intents, queue
 from reverse_etl.actions import DueAction
 from reverse_etl.delivery_log import Status
 from reverse_etl.destinations.base import Destination, OutgoingRequest
 from reverse_etl.destinations.registry import build_all, secret_names
+from reverse_etl.group_commit import GroupCommit
 from reverse_etl.outcomes import Outcome
 from reverse_etl.policy import Decision, decide
-from reverse_etl.redaction import Redactor, member_values
 from reverse_etl.sender import ClientFactory, Sender, one_connection_client
 
 ROUND_SIZE = 1000
@@ -75,9 +78,12 @@ def round_size_for(destinations: Mapping[str, Destination]) -> int:
     widest = max((min(d.max_batch, getattr(d.config, "batch_size", d.max_batch))
                   * d.config.concurrency for d in destinations.values()), default=0)
     return max(ROUND_SIZE, min(MAX_ROUND_SIZE, widest))
+ERROR_LENGTH = 300
+"""The delivery log's ``error`` is cut to this length after redaction, never before."""
 Checkpoint = Callable[[str], None]
-"""Called at named points (``before_request``, ``after_request``, ``after_log``): the crash
-tests kill the dispatcher there. Does nothing otherwise."""
+"""Called at named points (``before_request``: its intent committed; ``after_request``:
+answered, outcome not yet committed; ``after_log``: outcome committed; ``after_round``):
+tests may stop the dispatcher there. Does nothing otherwise."""
 
 
 class DispatchError(RuntimeError):
@@ -182,22 +188,14 @@ class Dispatcher:
             "action_id": action.action_id, "attempt": action.attempt,
             "status": str(decision.status), "destination": action.destination,
             "http_status": outcome.http_status if outcome else None,
-            "provider_message_id": outcome.provider_message_id if outcome else None,
-            "error": self.redactor.clean(decision.error, values),
+            "provider_message_id": self.redactor.mask_secrets(
+                outcome.provider_message_id if outcome else None),
+            "error": (self.redactor.clean(decision.error, values) or "")[:ERROR_LENGTH] or None,
             "attempted_at": attempted_at, "journey_id": action.journey_id,
             "member_id": action.member_id, "tile_id": action.tile_id,
             "action": action.action, "reason": None,
             "next_attempt_at": decision.next_attempt_at,
             "dispatch_id": self.summary.dispatch_id}
-
-    async def _send(self, sender: Sender, work: list[tuple[str, OutgoingRequest]]
-                    ) -> list[Outcome]:
-        async def one(name: str, request: OutgoingRequest) -> Outcome:
-            self.checkpoint("before_request")
-            outcome = await sender.send(name, request)
-            self.checkpoint("after_request")
-            return outcome
-        return list(await asyncio.gather(*(one(n, r) for n, r in work)))
 
     async def run_rounds(self, max_wait_s: float) -> None:
         async with Sender(self.destinations, self.make_client) as sender:
@@ -222,36 +220,77 @@ class Dispatcher:
     async def _round(self, sender: Sender, rows: list[dict[str, Any]],
                      started: datetime) -> None:
         prepared = prepare_round(rows, self.destinations)
-        outcomes = await self._send(sender, prepared.work)
-        for destination in self.destinations.values():
-            destination.flush()
-        after = self.clock()
-        log_rows: list[dict[str, Any]] = []
-        settled: list[dict[str, Any]] = []
-
-        def record(action: DueAction, decision: Decision, outcome: Outcome | None) -> None:
-            log_rows.append(self._log_row(action, decision, started, outcome))
-            settled.append({"action_id": action.action_id, "final": decision.final,
-                            "next_attempt_at": decision.next_attempt_at,
-                            "solo": decision.solo})
-            self.summary.count(action.destination, str(decision.status))
-
-        for action_id, why in prepared.refused.items():
-            record(prepared.actions[action_id], Decision(Status.FAILED, why), None)
-        for (name, request), outcome in zip(prepared.work, outcomes, strict=True):
-            config = self.destinations[name].config
-            size = len(request.action_ids)
-            for action_id in request.action_ids:
-                action = prepared.actions[action_id]
-                record(action, decide(outcome, action.attempt, size,
-                                      action_id in prepared.solo, config, after, self.rng),
-                       outcome)
+        counts: Counter[str] = Counter()
+        refused = [self.outcome_row(prepared.actions[action_id], Decision(Status.FAILED, why),
+                                    started, None)
+                   for action_id, why in prepared.refused.items()]
+        intents.record(self.con, [], refused)
+        counts.update(r["status"] for r in refused)
+        journal = _RoundJournal(self, prepared, counts)
+        await asyncio.gather(*(sender.send(name, request, journal)
+                               for name, request in prepared.work))
         self.summary.requests += len(prepared.work)
-        queue.settle(self.con, log_rows, settled)
-        self.checkpoint("after_log")
-        counts = Counter(r["status"] for r in log_rows)
+        intents.settle(self.con)
+        self.checkpoint("after_round")
         self.log(f"round of {len(rows)} action(s), {len(prepared.work)} request(s): "
                  + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+    def outcome_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
+                    outcome: Outcome | None) -> dict[str, Any]:
+        """The outcome row of one action's attempt (``reverse_etl.intents.OUTCOME_COLUMNS``),
+        counted in the summary."""
+        self.summary.count(action.destination, str(decision.status))
+        return {**self._log_row(action, decision, attempted_at, outcome),
+                "final": decision.final, "solo": decision.solo}
+
+
+class _RoundJournal:
+    """A round's :class:`reverse_etl.sender.Journal`: intents and outcomes, group-committed
+    together (:class:`reverse_etl.group_commit.GroupCommit`), with the tests' checkpoints."""
+
+    def __init__(self, dispatcher: Dispatcher, prepared: Round, counts: Counter[str]) -> None:
+        self.dispatcher, self.prepared, self.counts = dispatcher, prepared, counts
+        self.writes = GroupCommit[tuple[bool, dict[str, Any]]](self._write, self._flush)
+        self.left_at: dict[int, datetime] = {}
+
+    def _flush(self, rows: list[tuple[bool, dict[str, Any]]]) -> None:
+        """Make what was sent durable before its outcome is (the outbox's lines), on the
+        event loop's thread, which writes them."""
+        for name in {row["destination"] for is_outcome, row in rows if is_outcome}:
+            self.dispatcher.destinations[name].flush()
+
+    def _write(self, rows: list[tuple[bool, dict[str, Any]]]) -> None:
+        """One transaction for the intents (``False``) and outcomes (``True``) of a turn."""
+        intents.record(self.dispatcher.con, [row for is_outcome, row in rows if not is_outcome],
+                       [row for is_outcome, row in rows if is_outcome])
+
+    async def leaving(self, name: str, request: OutgoingRequest) -> None:
+        d = self.dispatcher
+        at = self.left_at[id(request)] = d.clock()
+        await self.writes.add([
+            (False, {"action_id": a, "attempt": self.prepared.actions[a].attempt,
+                     "dispatch_id": d.summary.dispatch_id, "intended_at": at})
+            for a in request.action_ids])
+        d.checkpoint("before_request")
+
+    def returned(self, name: str, request: OutgoingRequest,
+                 outcome: Outcome) -> Awaitable[None]:
+        d = self.dispatcher
+        d.checkpoint("after_request")
+        config, size, now = d.destinations[name].config, len(request.action_ids), d.clock()
+        left_at = self.left_at.pop(id(request))
+        rows = []
+        for action_id in request.action_ids:
+            action = self.prepared.actions[action_id]
+            rows.append(d.outcome_row(action, decide(outcome, action.attempt, size,
+                                                     action_id in self.prepared.solo, config,
+                                                     now, d.rng), left_at, outcome))
+        self.counts.update(r["status"] for r in rows)
+        return self._committed(self.writes.add([(True, row) for row in rows]))
+
+    async def _committed(self, written: Awaitable[None]) -> None:
+        await written
+        self.dispatcher.checkpoint("after_log")
 
 
 def is_governed(settings: Settings) -> bool:
@@ -320,7 +359,10 @@ def _destinations(con: duckdb.DuckDBPyConnection, settings: Settings,
     except ValueError as missing_secret:
         raise DispatchError(str(missing_secret)) from None
     _check_recipients(con, destinations, shown)
-    return destinations, Redactor(values.values())
+    # Each destination's secrets together: a pair of them may go out as Basic auth
+    # (Twilio's SID:TOKEN), and a provider may echo that header back.
+    groups = [[values[v] for v in secret_names(c) if v in values] for c in used.values()]
+    return destinations, Redactor(values.values(), groups)
 
 
 def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mapping[str, Any],
@@ -328,15 +370,16 @@ def _dispatch(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappi
               round_size: int | None, clock: Callable[[], datetime],
               checkpoint: Checkpoint) -> dict[str, Destination]:
     queue.ensure_tables(con)
+    intents.ensure_tables(con)
     for journey_id, at in journal.rollback(con):
         log(f"{journey_id}: rolled back tick {at:%Y-%m-%d %H:%M:%S}, left unfinished by a "
             "tick that stopped half-way")
     now = clock()
-    summary.recovered = queue.recover(
+    summary.recovered = intents.recover(
         con, {n: c.delivery for n, c in configs.items()},
         {n: c.retry.max_attempts for n, c in configs.items()}, now, summary.dispatch_id)
     if summary.recovered:
-        log("settled the intents of a dispatch that stopped half-way: " + ", ".join(
+        log("settled what a dispatch that stopped half-way left: " + ", ".join(
             f"{n} {k}" for k, n in sorted(summary.recovered.items())))
     governed = is_governed(settings)
     enqueued = queue.enqueue(con, summary.dispatch_id, governed)
@@ -372,7 +415,8 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
     out = out or settings.project_root / "outbox" / "dry_run.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     summary.dry_run_file = out
-    destinations, _ = _destinations(con, settings, configs, sorted(configs), shown, True)
+    destinations, redactor = _destinations(con, settings, configs, sorted(configs), shown,
+                                           True)
     columns = sorted({c for d in destinations.values() if (c := recipient_column(d))})
     with out.open("w", encoding="utf-8") as sink:
         governed = is_governed(settings)
@@ -390,8 +434,9 @@ def _dry_run(con: duckdb.DuckDBPyConnection, settings: Settings, configs: Mappin
                     summary.count(row["destination"], str(Status.FAILED))
             prepared = prepare_round(known, destinations)
             for name, request in prepared.work:
-                sink.write(json.dumps({"destination": name, **request.shown()},
-                                      default=str) + "\n")
+                # secrets masked in the URL and body too (Twilio's SID is in its path)
+                line = json.dumps({"destination": name, **request.shown()}, default=str)
+                sink.write(f"{redactor.mask_secrets(line)}\n")
                 summary.count(name, "would_send", len(request.action_ids))
             for action_id in prepared.refused:
                 summary.count(prepared.actions[action_id].destination, str(Status.FAILED))

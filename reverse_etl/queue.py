@@ -1,12 +1,10 @@
-"""The dispatch queue: the actions not yet in a final state, and each one's intent.
+"""The dispatch queue: the actions not yet in a final state.
 
 ``journeys_internal.dispatch_queue`` holds one row per action still to deliver. Its
 ``state`` is ``ready`` (to send), ``waiting`` (a retry at ``next_attempt_at``) or
-``sending``: the *intent*, committed with ``attempts`` already counting the attempt before
-any request leaves. After the requests, one transaction appends their outcomes to the
-delivery log and removes the actions that reached a final state. So a dispatcher killed
-at any point leaves either an intent (it may have sent: :func:`recover` applies the
-destination's delivery policy) or a logged outcome, never an action that vanished.
+``claimed`` (taken by a round; ``attempts`` counts the attempts made before it). What is in
+flight is not the queue's business: each request's intent and outcome are written by
+:mod:`reverse_etl.intents`, which settles the queue at the round's end, or after a crash.
 
 New actions come from governance (``governed_actions``, C9) by a cursor (the last decision
 run read, ``decision_seq``), so a dispatch reads the ticks since the previous one, not all
@@ -17,7 +15,7 @@ per-journey cursor they had then, so upgrading loses none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,7 +28,6 @@ from journeys.tick.inprocess import ensure_inputs
 from journeys.warehouse import table_exists, transaction
 from reverse_etl.delivery_log import COLUMNS as LOG_COLUMNS
 from reverse_etl.delivery_log import DELIVERY_LOG, FINAL, Status, ensure_delivery_log
-from reverse_etl.rows import insert_rows, rows_parameters, rows_relation
 
 QUEUE = f"{INTERNAL_SCHEMA}.dispatch_queue"
 CURSOR = f"{INTERNAL_SCHEMA}.dispatch_cursor"
@@ -261,39 +258,6 @@ def suppress_blocked(con: duckdb.DuckDBPyConnection, now: datetime,
     return counts
 
 
-def recover(con: duckdb.DuckDBPyConnection, delivery: Mapping[str, str],
-            max_attempts: Mapping[str, int], now: datetime, dispatch_id: str) -> dict[str, int]:
-    """Settle the intents a killed dispatcher left (the caller holds the lease, so every
-    ``sending`` row is one). At-most-once: ``unknown``, never sent again. At-least-once:
-    sent again with the same idempotency key, unless its attempts are spent (``dead``)."""
-    stranded = [d for d, in con.execute(f"select distinct destination from {QUEUE} "
-                                        "where state = 'sending' order by 1").fetchall()]
-    if not stranded:
-        return {}
-    again = [d for d in stranded if delivery.get(d) == "at_least_once"]
-    settled: dict[str, int] = {}
-    with transaction(con):
-        stopped = "the dispatch stopped after this request may have been sent"
-        once = "q.state = 'sending' and q.destination not in (select unnest(?::varchar[]))"
-        settled["unknown"] = sum(_finish_from_queue(
-            con, once, [again], Status.UNKNOWN, None,
-            f"{stopped} (at-most-once: not sent again)", now, dispatch_id).values())
-        for destination in again:
-            limit = max_attempts.get(destination, 1)
-            spent = "q.state = 'sending' and q.destination = ? and q.attempts >= ?"
-            settled["dead"] = settled.get("dead", 0) + sum(_finish_from_queue(
-                con, spent, [destination, limit], Status.DEAD, None,
-                f"{stopped}; its {limit} attempts are spent", now, dispatch_id).values())
-            retry = "q.state = 'sending' and q.destination = ?"
-            settled["resent"] = settled.get("resent", 0) + sum(_log_from_queue(
-                con, retry, [destination], Status.RETRYING, None,
-                f"{stopped} (at-least-once: sent again with the same idempotency key)",
-                now, dispatch_id).values())
-            con.execute(f"update {QUEUE} q set state = 'ready', dispatch_id = null "
-                        f"where {retry}", [destination])
-    return {k: v for k, v in settled.items() if v}
-
-
 def destinations_pending(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [d for d, in con.execute(f"select distinct destination from {QUEUE} "
                                     "order by 1").fetchall()]
@@ -301,47 +265,29 @@ def destinations_pending(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def claim(con: duckdb.DuckDBPyConnection, limit: int, now: datetime, dispatch_id: str,
           recipients: Sequence[str]) -> list[dict[str, Any]]:
-    """Take up to ``limit`` actions that can be sent now and commit their intents.
+    """Take up to ``limit`` actions that can be sent now for a round (state ``claimed``:
+    nothing has left yet; each request's intent is written just before it leaves, by
+    :mod:`reverse_etl.intents`).
 
-    Returns each row with ``attempt`` (the one about to be made) and, per recipient column
-    asked for, the profile's value as it is now.
+    Returns each row with ``attempts`` counting the attempt about to be made and, per
+    recipient column asked for, the profile's value as it is now.
     """
     with transaction(con):
         con.execute(
-            f"update {QUEUE} set state = 'sending', attempts = attempts + 1, dispatch_id = ?, "
-            f"claimed_at = ? where action_id in (select action_id from {QUEUE} "
+            f"update {QUEUE} set state = 'claimed', dispatch_id = ?, claimed_at = ? "
+            f"where action_id in (select action_id from {QUEUE} "
             "where (state = 'ready' or (state = 'waiting' and next_attempt_at <= ?)) "
             f"and {NOT_PAUSED} order by due_at, action_id limit ?)",
             [dispatch_id, now, now, limit])
         extra = "".join(f", p.{c} as recipient__{c}" for c in recipients)
         join = (f" left join {PROFILES} p on p.member_id = q.member_id" if recipients else "")
         cursor = con.execute(
-            f"select q.*{extra} from {QUEUE} q{join} where q.state = 'sending' "
-            "and q.dispatch_id = ? order by q.due_at, q.action_id", [dispatch_id])
+            f"select q.* replace (q.attempts + 1 as attempts){extra} from {QUEUE} q{join} "
+            "where q.state = 'claimed' and q.dispatch_id = ? order by q.due_at, q.action_id",
+            [dispatch_id])
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return rows
-
-
-OUTCOME_COLUMNS = (("action_id", "varchar"), ("final", "boolean"),
-                   ("next_attempt_at", "timestamp"), ("solo", "boolean"))
-
-
-def settle(con: duckdb.DuckDBPyConnection, log_rows: Sequence[dict[str, Any]],
-           outcomes: Sequence[dict[str, Any]]) -> None:
-    """Log a round's attempts and update the queue, in one transaction: final actions
-    leave the queue, the others wait for their next attempt."""
-    with transaction(con):
-        insert_rows(con, DELIVERY_LOG, LOG_COLUMNS, log_rows)
-        if outcomes:
-            relation = rows_relation(OUTCOME_COLUMNS)
-            params = rows_parameters(OUTCOME_COLUMNS, outcomes)
-            con.execute(f"delete from {QUEUE} where action_id in (select action_id from "
-                        f"({relation}) where final)", params)
-            con.execute(f"update {QUEUE} set state = 'waiting', dispatch_id = null, "
-                        "next_attempt_at = o.next_attempt_at, solo = o.solo "
-                        f"from ({relation}) o where {QUEUE}.action_id = o.action_id "
-                        "and not o.final", params)
 
 
 def next_retry(con: duckdb.DuckDBPyConnection) -> datetime | None:

@@ -8,6 +8,13 @@ cost more CPU than the requests (about 110 actions/s in a profile, against thous
 with one connection per client). A token bucket applies ``rate_limit.per_second``, and a 429
 with ``Retry-After`` pauses the whole destination until then, so no request to that
 destination leaves before the provider said it may.
+
+A request holds its slot from its intent to its outcome (:class:`Journal`): the intent is
+committed after the slot is taken and before the request leaves; the outcome is queued
+for commit before the slot is given back, so the next request's intent on that slot is
+committed with it or after it, never before. So at every commit the requests whose fate
+a crash may leave uncertain (an intent without an outcome) are at most the destination's
+``concurrency``, and a slot's outcome and next intent share one commit.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import functools
 import logging
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
 import httpx
 
@@ -47,6 +55,32 @@ def one_connection_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(limits=httpx.Limits(max_connections=1,
                                                  max_keepalive_connections=1),
                              follow_redirects=False, trust_env=False, verify=_tls())
+
+
+class Journal(Protocol):
+    """Where a request's intent and outcome are recorded (:mod:`reverse_etl.intents`)."""
+
+    async def leaving(self, name: str, request: OutgoingRequest) -> None:
+        """Called just before ``request`` leaves; it leaves once this returns."""
+
+    def returned(self, name: str, request: OutgoingRequest,
+                 outcome: Outcome) -> Awaitable[None]:
+        """Called with the judged answer: queues the outcome ahead of any intent recorded
+        later, and returns what to await for its commit. The slot is given back meanwhile."""
+
+
+class NoJournal:
+    """Records nothing: for sending outside a dispatch."""
+
+    async def leaving(self, name: str, request: OutgoingRequest) -> None:
+        return None
+
+    def returned(self, name: str, request: OutgoingRequest,
+                 outcome: Outcome) -> Awaitable[None]:
+        return asyncio.sleep(0)
+
+
+NO_JOURNAL = NoJournal()
 
 
 class Lane:
@@ -107,14 +141,19 @@ class Sender:
         for lane in self._lanes.values():
             await lane.close()
 
-    async def send(self, name: str, request: OutgoingRequest) -> Outcome:
-        """Send one request to destination ``name`` within its limits."""
+    async def send(self, name: str, request: OutgoingRequest,
+                   journal: Journal = NO_JOURNAL) -> Outcome:
+        """Send one request to destination ``name`` within its limits, its intent and
+        outcome recorded in ``journal`` while it holds its slot."""
         lane = self._lanes[name]
         client = await lane.take()
         try:
+            await journal.leaving(name, request)
             outcome = await self._destinations[name].send(client, request)
+            if outcome.verdict is Verdict.NOT_TAKEN and outcome.retry_after_s:
+                lane.pause(outcome.retry_after_s)
+            recorded = journal.returned(name, request, outcome)
         finally:
             lane.give_back(client)
-        if outcome.verdict is Verdict.NOT_TAKEN and outcome.retry_after_s:
-            lane.pause(outcome.retry_after_s)
+        await recorded
         return outcome

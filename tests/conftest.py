@@ -6,13 +6,16 @@ import os
 
 import pytest
 
-CI_CRASH_TRIALS = 12
+CI_CRASH_TRIALS = 20
+FULL_CRASH_TRIALS = 1000
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--crash-trials", type=int, default=CI_CRASH_TRIALS,
+    parser.addoption("--crash-trials", type=int,
+                     default=int(os.environ.get("JOURNEYS_CRASH_TRIALS", CI_CRASH_TRIALS)),
                      help="dispatcher crash-injection trials, split between the delivery "
-                          f"policies (default {CI_CRASH_TRIALS}; the issue's full count: 200)")
+                          f"policies (default {CI_CRASH_TRIALS}, or JOURNEYS_CRASH_TRIALS; the "
+                          f"issue's full count: {FULL_CRASH_TRIALS})")
     parser.addoption("--engine", default=os.environ.get("JOURNEYS_TEST_ENGINE", "duckdb"),
                      help="engine of the engine suites (golden scenarios, differential "
                           "fixtures): duckdb (default), postgres or spark")

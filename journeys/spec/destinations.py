@@ -57,7 +57,7 @@ class RetryPolicy(DestinationModel):
 
 Delivery = Literal["at_most_once", "at_least_once"]
 """What a dispatch does when it cannot tell whether a request went through (a timeout or a
-5xx after sending, or a crash between the request and the log): ``at_most_once`` records
+5xx after sending, or a crash while the request was in flight): ``at_most_once`` records
 ``unknown`` and never sends again; ``at_least_once`` sends again with the same
 idempotency key."""
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from journeys.spec.destinations import EMAIL_PATTERN, ENV_VAR_PATTERN, URL_PATTERN
+from journeys.redaction import looks_like_secret
+from journeys.spec.destinations import EMAIL_PATTERN, ENV_VAR_PATTERN, URL_PATTERN, SecretRef
 from journeys.spec.durations import DURATION_PATTERN
 from journeys.spec.models import HHMM_PATTERN, ID_PATTERN, WINDOW_PATTERN
 from journeys.validation.problems import did_you_mean, quoted_list
@@ -205,9 +206,21 @@ def _key_message(key: Any, error: Any) -> str:
     return f"key {key!r} must be text (quote it in YAML)"
 
 
+SECRET_SHOWN = "a value that looks like a secret (not shown)"
+
+
 def _show(value: Any) -> str:
+    """The value as a message quotes it; never one that is or looks like a secret."""
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    if looks_like_secret(text):
+        return SECRET_SHOWN
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_secret(hit: _Hit) -> bool:
+    """Whether the location is a secret's field (``api_key``, ``auth_token``, …)."""
+    field = _field(hit.model, hit.clean[-1]) if hit.model and hit.clean else None
+    return field is not None and _unwrap(field.annotation)[0] is SecretRef
 
 
 def _word(error: Any, hit: _Hit, prefix: Loc) -> FieldError:
@@ -215,6 +228,10 @@ def _word(error: Any, hit: _Hit, prefix: Loc) -> FieldError:
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     here, parent = prefix + hit.clean, prefix + hit.clean[:-1]
     key = hit.clean[-1] if hit.clean else None
+    if kind in ("model_type", "model_attributes_type", "dict_type") and _is_secret(hit):
+        return FieldError(here, f"must name an environment variable, not hold the secret: "
+                                f"write `{key}: {{env: VARIABLE}}` and set VARIABLE in the "
+                                "environment (the value written is not shown)")
     if kind == "extra_forbidden":
         known = _keys(hit.model) if hit.model is not None else []
         hint = did_you_mean(key, known) or (f" (keys are: {', '.join(known)})" if known else "")

@@ -20,6 +20,10 @@ from reverse_etl.actions import ActionRefused, DueAction
 from reverse_etl.outcomes import Outcome, from_exception, from_response
 
 USER_AGENT = "journeys-reverse-etl/0.1"
+PROVIDER_TEXT = 10_000
+"""How much of a provider's error message is kept until it is redacted. Cutting it to the
+log's length only after redaction (:data:`reverse_etl.dispatch.ERROR_LENGTH`) means a cut
+never leaves half a secret that the redactor would no longer recognise."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ class Destination:
     def error_of(self, response: httpx.Response) -> str | None:
         """The provider's error message (redacted later, with the rest of the log)."""
         text = response.text.strip()
-        return text[:300] or None
+        return text[:PROVIDER_TEXT] or None
 
     def flush(self) -> None:
         """Make what was sent durable before it is logged (the outbox's file)."""

@@ -17,6 +17,7 @@ import httpx
 
 from reverse_etl.actions import DueAction, template_fields
 from reverse_etl.destinations.base import (
+    PROVIDER_TEXT,
     USER_AGENT,
     Destination,
     OutgoingRequest,
@@ -79,5 +80,5 @@ class Braze(Destination):
         body = response_json(response)
         if isinstance(body, dict) and body.get("message"):
             errors = body.get("errors")
-            return (str(body["message"]) + (f": {errors}" if errors else ""))[:300]
+            return (str(body["message"]) + (f": {errors}" if errors else ""))[:PROVIDER_TEXT]
         return super().error_of(response)

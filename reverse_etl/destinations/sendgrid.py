@@ -14,6 +14,7 @@ import httpx
 
 from reverse_etl.actions import DueAction, recipient_of, template_fields
 from reverse_etl.destinations.base import (
+    PROVIDER_TEXT,
     USER_AGENT,
     Destination,
     OutgoingRequest,
@@ -67,5 +68,5 @@ class Sendgrid(Destination):
             parts = [str(e.get("message", "")) + (f" (field {e['field']})" if e.get("field")
                                                    else "")
                      for e in body["errors"] if isinstance(e, dict)]
-            return "; ".join(parts)[:300] or None
+            return "; ".join(parts)[:PROVIDER_TEXT] or None
         return super().error_of(response)

@@ -16,6 +16,7 @@ import httpx
 
 from reverse_etl.actions import DueAction, recipient_of, template_fields
 from reverse_etl.destinations.base import (
+    PROVIDER_TEXT,
     USER_AGENT,
     Destination,
     OutgoingRequest,
@@ -56,5 +57,5 @@ class Twilio(Destination):
     def error_of(self, response: httpx.Response) -> str | None:
         body = response_json(response)
         if isinstance(body, dict) and "message" in body:
-            return f"Twilio error {body.get('code')}: {body['message']}"[:300]
+            return f"Twilio error {body.get('code')}: {body['message']}"[:PROVIDER_TEXT]
         return super().error_of(response)

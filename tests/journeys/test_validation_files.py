@@ -86,7 +86,8 @@ def test_underscore_files_are_not_journeys(project: Project) -> None:
         ),
         pytest.param(
             "mail: {type: sendgrid, api_key: sk-live-123, from: {email: a@b.c}}",
-            "destination 'mail': api_key: must be a mapping (key: value), got 'sk-live-123'",
+            "destination 'mail': api_key: must name an environment variable, not hold the "
+            "secret: write `api_key: {env: VARIABLE}`",
             id="secret_written_inline_instead_of_env",
         ),
         pytest.param(
@@ -112,6 +113,24 @@ def test_destination_shape(project: Project, config: str, message: str) -> None:
     configs, problems = load_destinations(path)
     assert configs == {}
     assert any(message in str(p) for p in problems), messages(problems)
+
+
+SENDGRID_KEY = "SG.xxxxxplanted0123.yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+
+
+@pytest.mark.parametrize("inline", [
+    f"api_key: {SENDGRID_KEY}",
+    f"api_key: {{env: '{SENDGRID_KEY}'}}",  # the secret where its variable's name goes
+])
+def test_an_inline_secret_is_refused_in_one_line_without_its_value(
+        project: Project, inline: str) -> None:
+    path = project.specs / "_destinations.yml"
+    path.write_text(f"mail: {{type: sendgrid, {inline}, from: {{email: a@b.c}}}}\n")
+    configs, problems = load_destinations(path)
+    assert configs == {} and len(problems) == 1
+    line = str(problems[0])
+    assert "\n" not in line and "api_key" in line and "env" in line
+    assert "SG." not in line and "planted" not in line, line
 
 
 def test_destinations_load_without_reading_secrets(

@@ -123,7 +123,8 @@ def test_one_journeys_tick_in_dagster_equals_journeys_run(source: Path, tmp_path
     logged = ours.pop("journeys.delivery_log")
     assert sorted({r[0] for r in logged}) == due
     assert {r[2] for r in logged} <= {"sent", "suppressed", "deferred"}
-    for internal in ("dispatch_queue", "dispatch_cursor", "governance_cursor"):
+    for internal in ("dispatch_queue", "dispatch_cursor", "governance_cursor",
+                     "dispatch_intents", "dispatch_outcomes"):
         ours.pop(f"journeys_internal.{internal}")
     # governance decides across the journeys due at a clock: one journey's tick and a tick
     # of all five compete for different frequency-cap slots

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from tests.reverse_etl.fakes.base import FakeServer
 from tests.reverse_etl.fakes.braze import FakeBraze
+from tests.reverse_etl.fakes.echo import FakeEcho
 from tests.reverse_etl.fakes.faults import Fault, FaultKind, FaultPlan
 from tests.reverse_etl.fakes.records import RequestRecord
 from tests.reverse_etl.fakes.sendgrid import FakeSendgrid
@@ -27,6 +28,7 @@ from tests.reverse_etl.fakes.webhook import FakeWebhook
 
 __all__ = [
     "FakeBraze",
+    "FakeEcho",
     "FakeSendgrid",
     "FakeServer",
     "FakeSink",

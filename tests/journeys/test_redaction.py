@@ -1,0 +1,57 @@
+"""The one redactor: a secret is masked in every form a provider may echo it in."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from journeys.redaction import Redactor, looks_like_secret
+
+SID, TOKEN = "AC" + "0123456789abcdef" * 2, "tok/with+odd=chars:0123456789"
+REDACTOR = Redactor([SID, TOKEN], [[SID, TOKEN]])
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize("echo", [
+    TOKEN,
+    quote(TOKEN, safe=""),
+    quote(TOKEN, safe="").lower(),  # percent-escapes in lower case
+    quote_plus(TOKEN),
+    json.dumps(TOKEN)[1:-1],
+    json.dumps(json.dumps(TOKEN))[1:-1],  # a JSON string inside a JSON message
+    b64(TOKEN),
+    base64.urlsafe_b64encode(TOKEN.encode()).decode(),
+    f"Basic {b64(f'{SID}:{TOKEN}')}",
+    b64(f"Authorization: Basic {SID}:{TOKEN}; more"),  # inside a longer encoded text
+    b64(f"x{TOKEN}y"), b64(f"xy{TOKEN}z"), b64(f"xyz{TOKEN}"),  # each byte alignment
+])
+def test_a_secret_is_masked_in_every_encoding(echo: str) -> None:
+    cleaned = REDACTOR.mask_secrets(f"provider said: {echo} (end)")
+    assert cleaned is not None and "<secret>" in cleaned
+    for leftover in (TOKEN, SID, b64(TOKEN)[2:-4], b64(f"{SID}:{TOKEN}")[4:-4]):
+        assert leftover not in cleaned
+
+
+def test_text_without_secrets_is_left_as_it_is() -> None:
+    text = "400 Bad Request: the 'To' number is not valid (code 21211)"
+    assert REDACTOR.mask_secrets(text) == text
+
+
+@pytest.mark.parametrize("value", ["SG.abcdefgh.ijklmnop", "sk_live_0123456789abc",
+                                   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                   "AC0123456789abcdef0123456789abcdef",
+                                   "f00dfacecafebeef0123456789abcdef"])
+def test_values_shaped_like_credentials_look_like_secrets(value: str) -> None:
+    assert looks_like_secret(value)
+
+
+@pytest.mark.parametrize("value", ["30m", "hello@example.com", "https://api.example.com",
+                                   "SENDGRID_API_KEY", "at_most_once", "welcome_series"])
+def test_ordinary_values_do_not(value: str) -> None:
+    assert not looks_like_secret(value)
