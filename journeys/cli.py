@@ -97,8 +97,8 @@ def _clock(text: str | None, option: str = "--at") -> datetime:
         return now_clock()
     if not text.strip():
         _fail(f"{option} is empty: write an ISO 8601 timestamp, e.g. {option} "
-              "2026-03-01T09:00:00Z (is a shell variable unset?), or leave the option out "
-              "for now")
+              "2026-03-01T09:00:00Z (is a shell variable unset?)"
+              + (", or leave the option out for now" if option == "--at" else ""))
     try:
         return parse_clock(text)
     except ValueError as bad:
@@ -140,6 +140,16 @@ def _print_held(settings) -> None:
             click.echo(f"{journey_id}: {state}, not ticked ({advice[state].format(journey_id)})")
 
 
+class _PathOption(click.Path):
+    """A path option that refuses empty text (which click would take as the cwd)."""
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> object:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty: give a path, or leave the option out", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _not_empty(ctx: click.Context, param: click.Parameter, value: object) -> object:
     """Refuse an option given as empty text: an unset shell variable must not silently
     become a default."""
@@ -168,7 +178,7 @@ def main(ctx: click.Context, warehouse: str | None) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=_PathOption(path_type=Path))
 @click.pass_obj
 def validate(settings, paths: tuple[Path, ...]) -> None:
     """Check specs (all of journey_specs/ by default); list every problem."""
@@ -187,7 +197,7 @@ def validate(settings, paths: tuple[Path, ...]) -> None:
 @click.option("--check", is_flag=True, help="Exit 1 when the committed models are stale.")
 @click.option("--dialect", type=click.Choice(DIALECTS), default=None,
               help="SQL dialect (default: the dbt target's, JOURNEYS_DBT_TARGET).")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out", type=_PathOption(file_okay=False, path_type=Path), default=None,
               callback=_not_empty,
               help="Write the models' SQL under this folder instead of dbt_project/models "
                    "(the golden SQL of Snowflake and BigQuery).")
@@ -288,7 +298,7 @@ def _print_totals(reports: list[TickReport]) -> None:
 @main.command(name="dispatch")
 @click.option("--dry-run", is_flag=True,
               help="Write the exact requests to a file instead of sending; change nothing.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=_PathOption(dir_okay=False, path_type=Path), default=None,
               callback=_not_empty, help="The dry run's file (default: outbox/dry_run.jsonl).")
 @click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(0, MAX_WAIT_S),
               callback=_finite,
@@ -356,7 +366,7 @@ def status(settings, journey_id: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("journey_id")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out", type=_PathOption(file_okay=False, path_type=Path), default=None,
               callback=_not_empty,
               help="Folder of the picture (default: journey_pictures/ at the project root).")
 @click.pass_obj
@@ -410,7 +420,7 @@ def _membership(settings, kind: str, journey_id: str, members: tuple[str, ...],
 
 
 _MEMBERS = click.argument("members", nargs=-1)
-_FILE = click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
+_FILE = click.option("--file", "file", type=_PathOption(dir_okay=False, path_type=Path),
                      default=None, callback=_not_empty, help="A CSV file with a member_id column.")
 _AT = click.option("--at", "at", default=None,
                    help="When the request takes effect, ISO 8601 (default: now).")
