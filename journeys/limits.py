@@ -92,7 +92,8 @@ def text_problems(data: Any) -> Iterator[tuple[tuple[object, ...], str]]:
             limit = {("name",): MAX_NAME_LENGTH, ("id",): MAX_ID_LENGTH}.get(where,
                                                                           MAX_TEXT_LENGTH)
             if _is_expression(where):
-                limit = MAX_EXPRESSION_LENGTH
+                if not lone_surrogate(value):
+                    continue  # the expression's own check reports its length and nesting
             message = _text_message(value, limit)
             if message is not None:
                 yield where, message
@@ -107,13 +108,39 @@ def _is_expression(where: tuple[object, ...]) -> bool:
                             or (len(where) >= 2 and where[-2] in _EXPRESSION_MAPS))
 
 
+SURROGATE = ("holds a lone surrogate (\\ud800), which is not text: write the character "
+             "itself, or remove it")
+
+
 def _text_message(text: str, limit: int) -> str | None:
     if lone_surrogate(text):
-        return ("holds a lone surrogate (\\ud800), which is not text: write the character "
-                "itself, or remove it")
+        return SURROGATE
     if len(text) > limit:
         return f"is {len(text):,} characters long: at most {limit:,}"
     return None
+
+
+def nesting_depth(data: Any) -> int:
+    """How deep mappings and lists nest in parsed data (0 for a scalar), without recursion:
+    the API's spec arrives as JSON, which no YAML loader bounded.
+
+    Example:
+        >>> nesting_depth({"a": [1, {"b": []}]})
+        4
+    """
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def expression_nesting(text: str) -> int:

@@ -118,11 +118,9 @@ def parse_expression(text: str, scope: Scope, *, boolean: bool = True) -> exp.Ex
 
 
 def _check_size(text: str) -> None:
-    """Length, lone surrogates and nesting, on the raw text: before sqlglot's recursive
-    parser sees it (3,000 parentheses would exhaust the stack there)."""
-    if limits.lone_surrogate(text):
-        raise ConditionError("holds a lone surrogate (\\ud800), which is not text: write "
-                             "the character itself, or remove it")
+    """Length and nesting, on the raw text: before sqlglot's recursive parser sees it (3,000
+    parentheses would exhaust the stack there). Lone surrogates are reported with every
+    other text of the spec (:func:`journeys.limits.text_problems`)."""
     if len(text) > limits.MAX_EXPRESSION_LENGTH:
         raise ConditionError(f"is {len(text):,} characters long: at most "
                              f"{limits.MAX_EXPRESSION_LENGTH:,}; split it over tiles, or use "
