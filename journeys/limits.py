@@ -12,6 +12,7 @@ Every check here returns a message (or None), worded for the person who wrote th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,6 +119,26 @@ def _text_message(text: str, limit: int) -> str | None:
     if len(text) > limit:
         return f"is {len(text):,} characters long: at most {limit:,}"
     return None
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(data: Any) -> Any:
+    """``data`` with every lone surrogate replaced by U+FFFD, so that the checks after the
+    one naming it (:func:`text_problems`) neither repeat it nor print it.
+
+    Example:
+        >>> without_surrogates({"name": "a\\ud800", "n": [1]}) == {"name": "a\\ufffd", "n": [1]}
+        True
+    """
+    if isinstance(data, str):
+        return _SURROGATES.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [without_surrogates(v) for v in data]
+    return data
 
 
 def nesting_depth(data: Any) -> int:

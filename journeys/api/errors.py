@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 
 from journeys.api.models import ErrorBody
 from journeys.lifecycle import SpecProblems, TransitionError, UnknownJourney
-from journeys.limits import MAX_REQUEST_BYTES
+from journeys.limits import MAX_REQUEST_BYTES, without_surrogates
 from journeys.tick.lease import TickBusy
 
 RETRY_AFTER_S = 5
@@ -51,7 +51,7 @@ def too_large() -> str:
 def _text(value: str) -> str:
     """``value`` with any lone surrogate (``\\ud800``, which JSON text may carry but
     UTF-8 cannot) replaced, so a message quoting the input can always be sent."""
-    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return without_surrogates(value)
 
 
 def _body(detail: str, problems: list[str] | None = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from journeys.limits import MAX_TILES, text_problems, too_long_id
+from journeys.limits import MAX_TILES, text_problems, too_long_id, without_surrogates
 from journeys.spec.models import ID_PATTERN, Entry, ExitCriterion, Goal, JourneySpec, Tile
 from journeys.validation.problems import Problem, display_path, path_label
 from journeys.validation.pydantic_errors import FieldError, translate
@@ -75,8 +75,11 @@ def load_draft(path: Path) -> SpecDraft:
         what = "is empty" if data is None else f"must be a mapping, not {type(data).__name__}"
         draft.problem(f"{what}: a journey spec has id, name, entry and tiles")
         return draft
+    before = len(draft.problems)
     if not _within_limits(draft, data):
         return draft  # too big to check further: the other checks walk every tile
+    if len(draft.problems) > before:
+        data = without_surrogates(data)  # named once; the later checks see U+FFFD
     draft.raw = data
     _check_file_name(draft)
     try:
