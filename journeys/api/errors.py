@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from journeys.api.models import ErrorBody
+from journeys.failures import explain
 from journeys.lifecycle import SpecProblems, TransitionError, UnknownJourney
 from journeys.limits import MAX_REQUEST_BYTES, without_surrogates
 from journeys.tick.lease import TickBusy
@@ -73,6 +74,12 @@ def _from_engine(exc: Exception) -> ApiError:
         return ApiError(422, str(exc).split("\n", 1)[0], [str(p) for p in exc.problems])
     if isinstance(exc, TickBusy):
         return busy(str(exc))
+    if isinstance(exc, RecursionError):
+        return ApiError(422, "the request is nested too deeply to read: see the limits in the "
+                             "README (Writing a journey)")
+    known = explain(exc)
+    if known is not None and "in use by another process" not in known:
+        return ApiError(503, known)  # a corrupt, read-only or full warehouse: not busy
     return busy(f"the warehouse is in use by another process; try again ({exc})")
 
 
@@ -110,7 +117,8 @@ def install(app: FastAPI) -> None:
         return JSONResponse(_body(str(exc.detail)), status_code=exc.status_code,
                             headers=headers or None)
 
-    for kind in (UnknownJourney, TransitionError, SpecProblems, TickBusy, duckdb.IOException):
+    for kind in (UnknownJourney, TransitionError, SpecProblems, TickBusy, duckdb.IOException,
+                 RecursionError):
         app.add_exception_handler(kind, _engine)
 
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 import json
 import socket
 import time
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from journeys.api import create_app
+from journeys.settings import Settings
 from tests.journeys.api.conftest import KEY, Api
 from tests.journeys.api.test_specs import manual_journey
+from tests.project_copy import copy_project
 
 
 def raw_request(api: Api, head: str, body_parts: list[bytes]) -> tuple[str, bytes, float]:
@@ -122,3 +127,21 @@ def test_990_tiles_are_422_at_200(api: Api) -> None:
     assert answer.json()["problems"] == [
         "journey_specs/long_chain.yml: tiles: 990 tiles: a journey may have at most 200; "
         "split it into journeys joined by sub_journey tiles"]
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "folder"])
+def test_a_warehouse_that_is_not_duckdb_is_503_naming_it(tmp_path: Path, kind: str) -> None:
+    root = copy_project(tmp_path / "project")
+    warehouse = root / "w.duckdb"
+    if kind == "folder":
+        warehouse.mkdir()
+    else:
+        warehouse.write_bytes(b"not a database" * 50)
+    client = TestClient(create_app(Settings(root, warehouse), {KEY: "ci"}),
+                        raise_server_exceptions=False)
+    for method, path in (("GET", "/api/v1/journeys"), ("POST", "/api/v1/journeys/"
+                                                               "post_purchase/activate")):
+        answer = client.request(method, path, headers={"Authorization": f"Bearer {KEY}"})
+        assert answer.status_code == 503
+        assert answer.json()["detail"].startswith(f"the warehouse {warehouse} is ")
+        assert "Retry-After" not in answer.headers  # waiting will not fix the file
