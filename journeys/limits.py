@@ -34,6 +34,8 @@ MAX_EXPRESSION_DEPTH = 64
 """Nesting of an expression: parentheses, ``not``, operators chained, ``CASE`` in ``CASE``."""
 MAX_YAML_DEPTH = 32
 """Nesting of mappings and lists in a YAML file (a spec needs about 6)."""
+MAX_SIMULATED_TICKS = 100_000
+"""Clocks of one `journeys simulate` (11 years of hourly ticks)."""
 
 
 def too_long_id(value: str, what: str = "id") -> str | None:

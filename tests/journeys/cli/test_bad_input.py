@@ -152,6 +152,8 @@ def test_a_read_only_warehouse_folder_can_be_read_not_written(project: Path,
     (["simulate", "--start", AT, "--end", "yesterday"], "--end: 'yesterday' is not a timestamp"),
     (["simulate", "--start", AT, "--end", AT, "--every", "0m"], "--every: '0m' is not a "
                                                                 "duration"),
+    (["simulate", "--start", "2000-01-01", "--end", "2100-01-01", "--every", "1m"],
+     "every 1m is 52,596,001 ticks: at most 100,000 per simulation"),
 ])
 def test_an_empty_or_malformed_time_option_is_refused(project: Path, built: Path,
                                                       args: list[str], message: str) -> None:
