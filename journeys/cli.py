@@ -1,7 +1,9 @@
 """The `journeys` command (CONTRACT C2).
 
-User mistakes (a bad spec, a bad timestamp, a missing warehouse) end with a message that
-says what to do and exit code 1, never a traceback.
+User mistakes (a bad spec, a bad timestamp, a missing warehouse) and the machine's refusals
+(a corrupt or read-only warehouse, a full disk) end with one line that says what to do and
+exit code 1 (2 for click's usage errors), never a traceback; a bug in journeys itself is
+named in one line with exit code 70 (``_Journeys.invoke``).
 """
 
 from __future__ import annotations
