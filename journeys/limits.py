@@ -86,7 +86,7 @@ def text_problems(data: Any) -> Iterator[tuple[tuple[object, ...], str]]:
                 if isinstance(key, str):
                     message = _text_message(key, MAX_TEXT_LENGTH)
                     if message is not None:
-                        yield (*where, key[:40]), f"key {message}"
+                        yield (*where, _SURROGATES.sub("\ufffd", key[:40])), f"key {message}"
                         continue
                 stack.append(((*where, key), item))
         elif isinstance(value, list):
