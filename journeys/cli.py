@@ -358,8 +358,9 @@ def status(settings, journey_id: str | None, as_json: bool) -> None:
     """Tile and journey metrics of every journey (or one), with the A/B readout."""
     from journeys.demo.report import print_report, status_json
 
-    _need_warehouse(settings)
+    _usable_warehouse(settings)
     specs = _selected(settings, journey_id)
+    _need_warehouse(settings)
     if as_json:
         click.echo(status_json(settings.warehouse, specs))
         return
@@ -404,8 +405,9 @@ def _membership(settings, kind: str, journey_id: str, members: tuple[str, ...],
                 file: Path | None, at: str | None, wait: float) -> None:
     from journeys.membership import MembershipError, members_from_csv, record_requests
 
-    _need_warehouse(settings)
+    _usable_warehouse(settings)
     _selected(settings, journey_id)
+    _need_warehouse(settings)
     requested_at = _clock(at)
     try:
         wanted = list(members) + (members_from_csv(file) if file is not None else [])
