@@ -1,11 +1,14 @@
 """The `journeys` command (CONTRACT C2).
 
-User mistakes (a bad spec, a bad timestamp, a missing warehouse) end with a message that
-says what to do and exit code 1, never a traceback.
+User mistakes (a bad spec, a bad timestamp, a missing warehouse) and the machine's refusals
+(a corrupt or read-only warehouse, a full disk) end with one line that says what to do and
+exit code 1 (2 for click's usage errors), never a traceback; a bug in journeys itself is
+named in one line with exit code 70 (``_Journeys.invoke``).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,8 +19,9 @@ from rich.table import Table
 
 from journeys.compiler.dialect import DIALECTS
 from journeys.compiler.render_dbt import write_golden
+from journeys.failures import WarehouseUnusable, check_warehouse_file, explain
 from journeys.project import ProjectError, TargetError, compile_project
-from journeys.settings import load_settings
+from journeys.settings import debug_enabled, load_settings
 from journeys.tick.clock import clock_sequence, now_clock, parse_clock
 from journeys.tick.dbt_runner import DbtTickError
 from journeys.tick.lease import TickBusy
@@ -31,12 +35,46 @@ from journeys.tick.runner import (
 )
 
 console = Console()
+MAX_WAIT_S = 86_400.0
+"""The longest ``--wait`` (a day): longer is a typo, or a job better scheduled."""
 ENGINES = click.Choice(["dbt", "inprocess"])
 
 
-def _fail(message: str) -> None:
+BUG_EXIT = 70
+"""Exit code of a failure that is a bug in journeys (sysexits' EX_SOFTWARE); 1 is a user's
+mistake or the machine's (a full disk, a read-only file)."""
+
+
+def _fail(message: str, code: int = 1) -> None:
     click.echo(click.style("error: ", fg="red") + message, err=True)
-    sys.exit(1)
+    sys.exit(code)
+
+
+class _Journeys(click.Group):
+    """The command group, and the one place where a failure no command handled becomes a
+    message (C2): known causes (a warehouse path that is a folder, a corrupt or read-only
+    file, a full disk, a file the system refuses) get one line naming the file and what to
+    do, exit 1 (:func:`journeys.failures.explain`); anything else is a bug in journeys,
+    named in one line with how to see the traceback, exit 70. ``JOURNEYS_DEBUG=1`` shows
+    every traceback as it is."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - each known cause is mapped; the rest named
+            if debug_enabled():
+                raise
+            settings = ctx.obj
+            message = explain(exc, getattr(settings, "warehouse", None))
+            if message is not None:
+                _fail(message)
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            _fail(f"unexpected {type(exc).__name__}: {first} — this is a bug in journeys; "
+                  "run the command again with JOURNEYS_DEBUG=1 for the traceback and report "
+                  "it", BUG_EXIT)
+        return None
 
 
 def _fail_problems(problem: ProjectError) -> None:
@@ -54,11 +92,19 @@ def _compiled(settings, dialect: str | None = None):
         _fail(str(problem))
 
 
-def _clock(text: str | None) -> datetime:
+def _clock(text: str | None, option: str = "--at") -> datetime:
+    """The clock an option names; now when the option is absent. An empty value is refused
+    (``--at "$TS"`` with ``TS`` unset must not tick at the wall clock)."""
+    if text is None:
+        return now_clock()
+    if not text.strip():
+        _fail(f"{option} is empty: write an ISO 8601 timestamp, e.g. {option} "
+              "2026-03-01T09:00:00Z (is a shell variable unset?)"
+              + (", or leave the option out for now" if option == "--at" else ""))
     try:
-        return parse_clock(text) if text else now_clock()
+        return parse_clock(text)
     except ValueError as bad:
-        _fail(str(bad))
+        _fail(f"{option}: {bad}")
         raise
 
 
@@ -81,12 +127,11 @@ def _print_tick(report: TickReport) -> None:
 def _print_held(settings) -> None:
     """Which journeys the tick left alone because of their state (S18), and how to start
     them: a new journey is a draft, and a silent no-op would look like a broken engine."""
-    import duckdb
-
     from journeys.lifecycle import spec_ids
     from journeys.lifecycle.control import states_of
+    from journeys.warehouse import connect_for_reading
 
-    con = duckdb.connect(str(settings.warehouse))
+    con = connect_for_reading(settings.warehouse)
     try:
         states = states_of(con, spec_ids(settings))
     finally:
@@ -97,17 +142,45 @@ def _print_held(settings) -> None:
             click.echo(f"{journey_id}: {state}, not ticked ({advice[state].format(journey_id)})")
 
 
-@click.group()
-@click.option("--warehouse", envvar="JOURNEYS_WAREHOUSE", default=None,
-              help="DuckDB warehouse file (default: warehouse.duckdb at the repository root).")
+class _PathOption(click.Path):
+    """A path option that refuses empty text (which click would take as the cwd)."""
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> object:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty: give a path, or leave the option out", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def _not_empty(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    """Refuse an option given as empty text: an unset shell variable must not silently
+    become a default."""
+    if isinstance(value, (str, Path)) and not str(value).strip():
+        raise click.BadParameter("is empty: give a value, or leave the option out")
+    return value
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds (e.g. 30)")
+    return value
+
+
+@click.group(cls=_Journeys)
+@click.option("--warehouse", default=None, callback=_not_empty,
+              help="DuckDB warehouse file (default: JOURNEYS_WAREHOUSE, else warehouse.duckdb "
+                   "at the repository root).")
 @click.pass_context
 def main(ctx: click.Context, warehouse: str | None) -> None:
     """Warehouse-native customer journeys: specs in journey_specs/, compiled to dbt."""
-    ctx.obj = load_settings(warehouse)
+    try:
+        ctx.obj = load_settings(warehouse)
+    except ValueError as bad:
+        _fail(str(bad))
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=_PathOption(path_type=Path))
 @click.pass_obj
 def validate(settings, paths: tuple[Path, ...]) -> None:
     """Check specs (all of journey_specs/ by default); list every problem."""
@@ -126,7 +199,8 @@ def validate(settings, paths: tuple[Path, ...]) -> None:
 @click.option("--check", is_flag=True, help="Exit 1 when the committed models are stale.")
 @click.option("--dialect", type=click.Choice(DIALECTS), default=None,
               help="SQL dialect (default: the dbt target's, JOURNEYS_DBT_TARGET).")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out", type=_PathOption(file_okay=False, path_type=Path), default=None,
+              callback=_not_empty,
               help="Write the models' SQL under this folder instead of dbt_project/models "
                    "(the golden SQL of Snowflake and BigQuery).")
 @click.pass_obj
@@ -163,6 +237,7 @@ def compile_cmd(settings, check: bool, dialect: str | None, out: Path | None) ->
 def run(settings, at: str | None, engine: str) -> None:
     """One tick of every journey."""
     run_at = _clock(at)
+    _usable_warehouse(settings)
     try:
         if engine == "dbt":
             report = run_dbt_tick(settings, run_at, log=lambda line: click.echo(line, err=True))
@@ -186,10 +261,12 @@ def run(settings, at: str | None, engine: str) -> None:
 @click.pass_obj
 def simulate_cmd(settings, start: str, end: str, every: str, engine: str, batch: int) -> None:
     """Consecutive ticks from --start to --end."""
+    first, last = _clock(start, "--start"), _clock(end, "--end")
+    _usable_warehouse(settings)
     try:
-        clocks = clock_sequence(_clock(start), _clock(end), every)
+        clocks = clock_sequence(first, last, every)
     except ValueError as bad:
-        _fail(str(bad))
+        _fail(str(bad) if str(bad).startswith("--") else f"--every: {bad}")
     project = _compiled(settings)
     try:
         reports = simulate(settings, project, clocks, engine=engine, batch=batch)
@@ -223,9 +300,10 @@ def _print_totals(reports: list[TickReport]) -> None:
 @main.command(name="dispatch")
 @click.option("--dry-run", is_flag=True,
               help="Write the exact requests to a file instead of sending; change nothing.")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="The dry run's file (default: outbox/dry_run.jsonl).")
-@click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(min=0),
+@click.option("--out", type=_PathOption(dir_okay=False, path_type=Path), default=None,
+              callback=_not_empty, help="The dry run's file (default: outbox/dry_run.jsonl).")
+@click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(0, MAX_WAIT_S),
+              callback=_finite,
               help="Seconds to wait for a tick or dispatch that holds the warehouse.")
 @click.pass_obj
 def dispatch_cmd(settings, dry_run: bool, out: Path | None, wait: float) -> None:
@@ -234,9 +312,7 @@ def dispatch_cmd(settings, dry_run: bool, out: Path | None, wait: float) -> None
     from reverse_etl.report import print_summary
     from reverse_etl.run import run_dispatch
 
-    if not settings.warehouse.exists():
-        _fail(f"no warehouse at {settings.warehouse}: run `journeys demo` or set "
-              "JOURNEYS_WAREHOUSE")
+    _need_warehouse(settings)
     try:
         summary = run_dispatch(settings, dry_run=dry_run, wait_s=wait, dry_run_file=out,
                                log=lambda line: click.echo(line, err=True))
@@ -255,9 +331,20 @@ def _selected(settings, journey_id: str | None) -> dict:
     return {journey_id: specs[journey_id]}
 
 
+def _usable_warehouse(settings) -> None:
+    """Stop with one line when the warehouse path is a folder or a file not DuckDB's
+    (a missing file is each command's call), before any work that would hide it."""
+    try:
+        check_warehouse_file(settings.warehouse)
+    except WarehouseUnusable as unusable:
+        _fail(str(unusable))
+
+
 def _need_warehouse(settings) -> None:
+    """Stop with one line when the warehouse file is missing, a folder or not DuckDB's."""
     from journeys.warehouse import no_warehouse
 
+    _usable_warehouse(settings)
     if not settings.warehouse.exists():
         _fail(no_warehouse(settings.warehouse))
 
@@ -271,6 +358,7 @@ def status(settings, journey_id: str | None, as_json: bool) -> None:
     """Tile and journey metrics of every journey (or one), with the A/B readout."""
     from journeys.demo.report import print_report, status_json
 
+    _usable_warehouse(settings)
     specs = _selected(settings, journey_id)
     _need_warehouse(settings)
     if as_json:
@@ -281,14 +369,27 @@ def status(settings, journey_id: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("journey_id")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out", type=_PathOption(file_okay=False, path_type=Path), default=None,
+              callback=_not_empty,
               help="Folder of the picture (default: journey_pictures/ at the project root).")
 @click.pass_obj
 def render(settings, journey_id: str, out: Path | None) -> None:
     """Draw a journey with its live counts: <out>/<ID>.svg and an HTML page embedding it."""
+    _usable_warehouse(settings)
     specs = _selected(settings, journey_id)
-    svg, html = _write_pictures(settings, specs, out)[0]
+    try:
+        svg, html = _write_pictures(settings, specs, out)[0]
+    except OSError as failed:
+        if failed.filename is None or (out is not None and not _under(failed.filename, out)):
+            raise
+        _fail(f"cannot write the picture under --out {out or failed.filename}: "
+              f"{failed.strerror} ({failed.filename}); choose a folder you can write")
     console.print(f"{journey_id}: {svg} and {html}")
+
+
+def _under(path: str, folder: Path) -> bool:
+    return Path(path).resolve().is_relative_to(folder.resolve()) or \
+        folder.resolve().is_relative_to(Path(path).resolve())
 
 
 def _write_pictures(settings, specs: dict, out: Path | None) -> list[tuple[Path, Path]]:
@@ -304,6 +405,7 @@ def _membership(settings, kind: str, journey_id: str, members: tuple[str, ...],
                 file: Path | None, at: str | None, wait: float) -> None:
     from journeys.membership import MembershipError, members_from_csv, record_requests
 
+    _usable_warehouse(settings)
     _selected(settings, journey_id)
     _need_warehouse(settings)
     requested_at = _clock(at)
@@ -322,11 +424,12 @@ def _membership(settings, kind: str, journey_id: str, members: tuple[str, ...],
 
 
 _MEMBERS = click.argument("members", nargs=-1)
-_FILE = click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
-                     default=None, help="A CSV file with a member_id column.")
+_FILE = click.option("--file", "file", type=_PathOption(dir_okay=False, path_type=Path),
+                     default=None, callback=_not_empty, help="A CSV file with a member_id column.")
 _AT = click.option("--at", "at", default=None,
                    help="When the request takes effect, ISO 8601 (default: now).")
-_WAIT = click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(min=0),
+_WAIT = click.option("--wait", default=0.0, show_default=True,
+                     type=click.FloatRange(0, MAX_WAIT_S), callback=_finite,
                      help="Seconds to wait for a tick or dispatch that holds the warehouse.")
 
 
@@ -388,7 +491,7 @@ def _change(settings, journey_id: str, action: str, actor: str | None, wait: flo
                   f"{change.actor}); {effect}")
 
 
-_ACTOR = click.option("--actor", default=None,
+_ACTOR = click.option("--actor", default=None, callback=_not_empty,
                       help="Who the audit trail names (default: JOURNEYS_ACTOR, else your "
                            "user name).")
 
@@ -477,16 +580,26 @@ def migrate(settings, journey_id: str, dry_run: bool, actor: str | None, wait: f
 @click.pass_obj
 def history(settings, journey_id: str | None) -> None:
     """The audit trail of lifecycle changes (journeys.journey_control), oldest first."""
-    import duckdb
-
     from journeys.lifecycle import history as read_history
+    from journeys.lifecycle import spec_ids
+    from journeys.validation.problems import did_you_mean
+    from journeys.warehouse import connect_for_reading
 
     _need_warehouse(settings)
-    con = duckdb.connect(str(settings.warehouse))
+    con = connect_for_reading(settings.warehouse)
     try:
         changes = read_history(con, journey_id)
+        known = {c.journey_id for c in read_history(con, None)} if journey_id else set()
     finally:
         con.close()
+    if journey_id is not None and not changes:
+        known |= set(spec_ids(settings))
+        if journey_id not in known:
+            _fail(f"no journey '{journey_id}'{did_you_mean(journey_id, known)} (journeys: "
+                  f"{', '.join(sorted(known)) or 'none'})")
+        console.print(f"no lifecycle changes of {journey_id} yet: it is a draft "
+                      f"(`journeys activate {journey_id}` starts it)")
+        return
     table = Table("changed at (UTC)", "journey", "#", "change", "state", "spec version",
                   "by", title="journeys.journey_control")
     for c in changes:
@@ -496,8 +609,10 @@ def history(settings, journey_id: str | None) -> None:
 
 
 @main.command()
-@click.option("--profiles", default=10_000, show_default=True, help="Synthetic profiles.")
-@click.option("--days", default=14, show_default=True, help="Days of hourly ticks to simulate.")
+@click.option("--profiles", default=10_000, show_default=True, type=click.IntRange(1, 10**8),
+              help="Synthetic profiles.")
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 30),
+              help="Days of hourly ticks to simulate (the synthetic events cover 30).")
 @click.option("--seed", default=7, show_default=True)
 @click.pass_obj
 def demo(settings, profiles: int, days: int, seed: int) -> None:

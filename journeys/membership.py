@@ -67,6 +67,15 @@ def members_from_csv(path: Path) -> list[str]:
                     if row.get("member_id") and row["member_id"].strip()]
     except OSError as failed:
         raise MembershipError(f"{path}: cannot be read ({failed.strerror})") from None
+    except (UnicodeDecodeError, csv.Error) as failed:
+        raise MembershipError(f"{path}: is not a CSV text file ({_reason(failed)}): save it as "
+                              "CSV (UTF-8) with a member_id column in the header row") from None
+
+
+def _reason(failed: ValueError) -> str:
+    if isinstance(failed, UnicodeDecodeError):
+        return f"byte {failed.start} is not UTF-8"
+    return str(failed).replace("\0", "NUL")
 
 
 def _check_state(journey_id: str, kind: Kind, state: str) -> None:

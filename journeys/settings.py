@@ -44,8 +44,21 @@ class Settings:
         return self.project_root / "dbt_project"
 
 
+def _set_but_empty(name: str) -> bool:
+    return name in os.environ and not os.environ[name].strip()
+
+
 def load_settings(warehouse: str | Path | None = None) -> Settings:
-    """Settings from the environment, with an explicit warehouse path taking precedence."""
+    """Settings from the environment, with an explicit warehouse path taking precedence.
+
+    Raises:
+        ValueError: for a variable that is set but empty (``JOURNEYS_WAREHOUSE=`` in a
+            scheduler's environment must not silently mean the default file).
+    """
+    for name in (PROJECT_ENV, WAREHOUSE_ENV, TARGET_ENV):
+        if _set_but_empty(name) and not (name == WAREHOUSE_ENV and warehouse):
+            raise ValueError(f"{name} is set but empty: set it to a value, or unset it for "
+                             "the default")
     root = Path(os.environ.get(PROJECT_ENV) or _default_root()).resolve()
     path = warehouse or os.environ.get(WAREHOUSE_ENV) or root / "warehouse.duckdb"
     path = Path(path)
@@ -70,6 +83,14 @@ def read_secrets(names: Iterable[str]) -> tuple[dict[str, str], list[str]]:
         else:
             missing.append(name)
     return found, missing
+
+
+DEBUG_ENV = "JOURNEYS_DEBUG"
+
+
+def debug_enabled() -> bool:
+    """Whether ``JOURNEYS_DEBUG`` asks for tracebacks instead of one-line messages."""
+    return os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
 
 
 ACTOR_ENV = "JOURNEYS_ACTOR"

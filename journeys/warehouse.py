@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -28,14 +29,46 @@ def last_ticks(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """One transaction for the block: committed when it ends, rolled back if it raises."""
+    """One transaction for the block: committed when it ends, rolled back if it raises.
+
+    The error that ended the block is the one raised: when it already ended the transaction
+    (a commit that found the disk full), the rollback's own complaint is dropped.
+    """
     con.execute("begin transaction")
     try:
         yield
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback_quietly(con.execute)
         raise
+
+
+def rollback_quietly(execute: Callable[[str], object]) -> None:
+    """Roll back after a failure, keeping the failure as the error to report.
+
+    A failed commit (``No space left on device``) or an invalidated database has already
+    ended the transaction, and ``rollback`` then raises ``no transaction is active``, which
+    would hide the cause the user must act on.
+    """
+    try:
+        execute("rollback")
+    except Exception:  # noqa: BLE001, S110 - the failure being raised is the one to report
+        pass
+
+
+_READ_ONLY_CAUSES = ("Permission denied", "Operation not permitted", "Read-only file system")
+
+
+def connect_for_reading(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """The warehouse for a command that only reads it (`status`, `history`, `render`):
+    opened as every command opens it, or read-only when the file or its folder refuses
+    writes, so a read-only warehouse can still be looked at."""
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as err:
+        if not any(cause in str(err) for cause in _READ_ONLY_CAUSES):
+            raise
+    return duckdb.connect(str(path), read_only=True)
 
 
 def drop_engine_state(path: str) -> None:

@@ -20,6 +20,7 @@ from journeys.api.context import ApiContext
 from journeys.api.routes_actions import router as actions
 from journeys.api.routes_journeys import PREFIX
 from journeys.api.routes_journeys import router as journeys
+from journeys.limits import MAX_REQUEST_BYTES
 from journeys.settings import Settings
 
 LOG = logging.getLogger("journeys.api")
@@ -42,6 +43,9 @@ def create_app(settings: Settings, keys: Mapping[str, str]) -> FastAPI:
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
         generate_unique_id_function=_operation_id,
+        # 413 as soon as Content-Length, or the bytes counted of a chunked body, pass it:
+        # never a 60 MB body read whole (starlette's RequestBodyLimitMiddleware)
+        max_body_size=MAX_REQUEST_BYTES,
     )
     app.state.journeys = ApiContext(settings=settings, keys=dict(keys))
     errors.install(app)

@@ -20,6 +20,7 @@ import duckdb
 from fastapi import Depends, Request
 
 from journeys.api.errors import ApiError, busy
+from journeys.failures import WarehouseUnusable, check_warehouse_file
 from journeys.lifecycle import JourneyStatus, read_statuses
 from journeys.settings import Settings
 from journeys.warehouse import no_warehouse
@@ -40,7 +41,12 @@ class ApiContext:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def need_warehouse(self) -> None:
-        """503 when the warehouse file is missing (a state is read or recorded there)."""
+        """503 when the warehouse file is missing, a folder or not DuckDB's (a state is read
+        or recorded there)."""
+        try:
+            check_warehouse_file(self.settings.warehouse)
+        except WarehouseUnusable as unusable:
+            raise ApiError(503, str(unusable)) from None
         if not self.settings.warehouse.exists():
             raise ApiError(503, no_warehouse(self.settings.warehouse))
 

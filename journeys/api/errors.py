@@ -18,7 +18,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from journeys.api.models import ErrorBody
+from journeys.failures import explain
 from journeys.lifecycle import SpecProblems, TransitionError, UnknownJourney
+from journeys.limits import MAX_REQUEST_BYTES, without_surrogates
 from journeys.tick.lease import TickBusy
 
 RETRY_AFTER_S = 5
@@ -41,8 +43,21 @@ def busy(detail: str) -> ApiError:
     return ApiError(503, detail, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+def too_large() -> str:
+    """The 413 message: the limit, and what to send instead."""
+    return (f"the request body is larger than {MAX_REQUEST_BYTES:,} bytes (1 MB), the API's "
+            "limit: send one journey spec, or at most 10,000 member ids, per request")
+
+
+def _text(value: str) -> str:
+    """``value`` with any lone surrogate (``\\ud800``, which JSON text may carry but
+    UTF-8 cannot) replaced, so a message quoting the input can always be sent."""
+    return without_surrogates(value)
+
+
 def _body(detail: str, problems: list[str] | None = None) -> dict[str, Any]:
-    return ErrorBody(detail=detail, problems=problems).model_dump(exclude_none=True)
+    return ErrorBody(detail=_text(detail), problems=None if problems is None else [
+        _text(p) for p in problems]).model_dump(exclude_none=True)
 
 
 def _answer(error: ApiError) -> JSONResponse:
@@ -59,6 +74,12 @@ def _from_engine(exc: Exception) -> ApiError:
         return ApiError(422, str(exc).split("\n", 1)[0], [str(p) for p in exc.problems])
     if isinstance(exc, TickBusy):
         return busy(str(exc))
+    if isinstance(exc, RecursionError):
+        return ApiError(422, "the request is nested too deeply to read: see the limits in the "
+                             "README (Writing a journey)")
+    known = explain(exc)
+    if known is not None and "in use by another process" not in known:
+        return ApiError(503, known)  # a corrupt, read-only or full warehouse: not busy
     return busy(f"the warehouse is in use by another process; try again ({exc})")
 
 
@@ -88,13 +109,16 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400:  # a body that is not JSON text: malformed like the rest
             return _answer(ApiError(422, f"malformed request: {exc.detail} (send JSON text, "
                                          "UTF-8)"))
+        if exc.status_code == 413:
+            return _answer(ApiError(413, too_large()))
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:  # every method of the path, not those of one route
             headers["Allow"] = ", ".join(_methods_of(app, request.scope["path"]))
         return JSONResponse(_body(str(exc.detail)), status_code=exc.status_code,
                             headers=headers or None)
 
-    for kind in (UnknownJourney, TransitionError, SpecProblems, TickBusy, duckdb.IOException):
+    for kind in (UnknownJourney, TransitionError, SpecProblems, TickBusy, duckdb.IOException,
+                 RecursionError):
         app.add_exception_handler(kind, _engine)
 
 

@@ -26,6 +26,14 @@ from journeys.api.specs_io import (
     write_spec,
 )
 from journeys.lifecycle import JourneyStatus, require_journey, spec_ids
+from journeys.limits import (
+    MAX_YAML_DEPTH,
+    SURROGATE,
+    nesting_depth,
+    text_problems,
+    too_long_id,
+)
+from journeys.validation.problems import path_label
 
 router = APIRouter(tags=["journeys"])
 PREFIX = "/api/v1"
@@ -54,10 +62,18 @@ def _detail(ctx: ApiContext, journey_id: str, status: JourneyStatus | None) -> J
 def _checked_text(ctx: ApiContext, journey_id: str, spec: dict[str, Any], verb: str) -> str:
     """The spec's YAML, when the whole project validates with it; else 422 with the
     messages of `journeys validate`."""
+    depth = nesting_depth(spec)
+    if depth > MAX_YAML_DEPTH:
+        raise ApiError(422, f"the spec is nested {depth:,} levels deep: at most "
+                            f"{MAX_YAML_DEPTH} levels of objects and lists; journey_specs/"
+                            f"{journey_id}.yml was not {verb}")
+    surrogates = [where for where, _ in text_problems(spec) if _ == SURROGATE]
     text = spec_text(spec)
-    if not is_text(text):
-        raise ApiError(422, "the spec holds text that is not Unicode (a lone surrogate): "
-                            f"journey_specs/{journey_id}.yml was not {verb}")
+    if surrogates or not is_text(text):
+        shown = ", ".join(path_label(w) for w in surrogates[:5]) or "a text"
+        raise ApiError(422, f"{shown}: holds a lone surrogate (\\ud800), which is not text: "
+                            "send the character itself (JSON \\u escapes in pairs), or remove "
+                            f"it; journey_specs/{journey_id}.yml was not {verb}")
     problems = problems_with(ctx.settings, journey_id, text)
     if problems:
         raise ApiError(422, f"{len(problems)} problem(s): journey_specs/{journey_id}.yml was "
@@ -92,6 +108,9 @@ def list_journeys(ctx: Ctx) -> list[JourneySummary]:
              summary="Create a journey (a draft) from a spec: journey_specs/<id>.yml")
 def create_journey(spec: SpecBody, ctx: Ctx) -> JourneyDetail:
     journey_id = spec.get("id")
+    if isinstance(journey_id, str) and too_long_id(journey_id) is not None:
+        raise ApiError(422, f"the spec's id: {too_long_id(journey_id, 'it')}; the id names "
+                            "its file journey_specs/<id>.yml")
     if not valid_id(journey_id):
         raise ApiError(422, f"the spec's id ({json.dumps(journey_id)}) names its file "
                             "journey_specs/<id>.yml: write lowercase letters, digits and '_', "

@@ -74,8 +74,9 @@ def spec_ids(settings: Settings) -> list[str]:
 
 def require_journey(settings: Settings, journey_id: str) -> None:
     if journey_id not in spec_ids(settings):
-        raise UnknownJourney(f"no journey '{journey_id}': there is no journey_specs/"
-                             f"{journey_id}.yml (journeys: {', '.join(spec_ids(settings))})")
+        shown = journey_id if len(journey_id) <= 80 else journey_id[:80] + "…"
+        raise UnknownJourney(f"no journey '{shown}': there is no journey_specs/"
+                             f"{shown}.yml (journeys: {', '.join(spec_ids(settings))})")
 
 
 def validated_spec(settings: Settings, journey_id: str, action: str) -> JourneySpec:

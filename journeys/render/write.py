@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from journeys.metrics.readout import JourneyReadout, read_readout
 from journeys.render.html import page_html
 from journeys.render.svg import render_svg
 from journeys.spec.models import JourneySpec
+from journeys.warehouse import connect_for_reading
 
 PICTURES_DIR = "journey_pictures"
 """Where `journeys render`, the demo and Dagster write pictures (under the project root)."""
@@ -55,7 +54,7 @@ def write_pictures(warehouse: Path, specs: Mapping[str, JourneySpec],
                    out_dir: Path) -> dict[str, Picture]:
     """Each journey's picture with the warehouse's numbers (none when there is no warehouse
     file yet), by journey id. Raises ``duckdb.Error`` when the file cannot be opened."""
-    con = duckdb.connect(str(warehouse)) if warehouse.exists() else None
+    con = connect_for_reading(warehouse) if warehouse.exists() else None
     try:
         out = {}
         for journey_id in sorted(specs):

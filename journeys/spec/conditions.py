@@ -18,6 +18,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from journeys import limits
+from journeys.limits import too_deep
+
 SOURCE_DIALECT = "duckdb"
 """Spec expressions are written in DuckDB-flavoured standard SQL; targets are transpiled."""
 
@@ -85,6 +88,7 @@ def parse_expression(text: str, scope: Scope, *, boolean: bool = True) -> exp.Ex
     """
     if not isinstance(text, str) or not text.strip():
         raise ConditionError("is empty: write a SQL expression")
+    _check_size(text)
     try:
         statements = [s for s in sqlglot.parse(text, dialect=SOURCE_DIALECT) if s is not None]
     except ParseError as err:
@@ -93,11 +97,16 @@ def parse_expression(text: str, scope: Scope, *, boolean: bool = True) -> exp.Ex
     except TokenError:
         raise ConditionError("is not a valid SQL expression (a quote or a comment is not "
                              "closed)") from None
+    except RecursionError:  # not expected within the limits; never a traceback
+        raise ConditionError(too_deep(limits.expression_nesting(text))) from None
     if len(statements) != 1:
         raise ConditionError(
             "must be one expression: statements (';', drop, select …) are not allowed"
         )
     tree = statements[0]
+    depth = limits.tree_depth(tree)
+    if depth > limits.MAX_EXPRESSION_DEPTH:
+        raise ConditionError(too_deep(depth))
     if isinstance(tree, (exp.Select, exp.Union, exp.Query)) or tree.find(exp.Query):
         raise ConditionError("must not contain a query: subqueries and SELECT are not allowed")
     if not isinstance(tree, exp.Condition) and not isinstance(tree, exp.Func):
@@ -109,6 +118,19 @@ def parse_expression(text: str, scope: Scope, *, boolean: bool = True) -> exp.Ex
     if boolean and isinstance(tree, exp.Literal):
         raise ConditionError("is a constant: a condition must refer to a column")
     return tree
+
+
+def _check_size(text: str) -> None:
+    """Length and nesting, on the raw text: before sqlglot's recursive parser sees it (3,000
+    parentheses would exhaust the stack there). Lone surrogates are reported with every
+    other text of the spec (:func:`journeys.limits.text_problems`)."""
+    if len(text) > limits.MAX_EXPRESSION_LENGTH:
+        raise ConditionError(f"is {len(text):,} characters long: at most "
+                             f"{limits.MAX_EXPRESSION_LENGTH:,}; split it over tiles, or use "
+                             "IN (…) for a list of values")
+    nesting = limits.expression_nesting(text)
+    if nesting > limits.MAX_EXPRESSION_DEPTH:
+        raise ConditionError(too_deep(nesting))
 
 
 def _check_node(node: exp.Expression, scope: Scope) -> None:

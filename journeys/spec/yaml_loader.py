@@ -12,9 +12,30 @@ from typing import Any
 
 import yaml
 
+from journeys.limits import MAX_YAML_DEPTH
+
 
 class SpecLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 boolean resolution."""
+    """SafeLoader with YAML 1.2 boolean resolution and bounded nesting.
+
+    PyYAML composes nested nodes recursively, so 2,000 nested ``[`` would end in a
+    ``RecursionError``; deeper than :data:`journeys.limits.MAX_YAML_DEPTH` is a YAML error
+    naming the line instead.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_YAML_DEPTH} levels of mappings and "
+                    "lists: a spec needs far fewer; flatten it", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 SpecLoader.yaml_implicit_resolvers = {

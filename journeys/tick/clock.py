@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from journeys.limits import MAX_SIMULATED_TICKS
 from journeys.spec.durations import parse_duration
 
 
@@ -40,6 +41,11 @@ def clock_sequence(start: datetime, end: datetime, every: str) -> list[datetime]
     step = parse_duration(every)
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
+    count = (end - start) // step + 1
+    if count > MAX_SIMULATED_TICKS:
+        raise ValueError(f"--start {start} to --end {end} every {every} is {count:,} ticks: at "
+                         f"most {MAX_SIMULATED_TICKS:,} per simulation; split the range, or "
+                         "tick less often (--every)")
     clocks, at = [], start
     while at <= end:
         clocks.append(at)

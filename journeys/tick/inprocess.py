@@ -33,6 +33,7 @@ from journeys.compiler.relations import (
 )
 from journeys.compiler.tables import DELIVERY_LOG_COLUMNS, JOURNEY_CONTROL, empty_log
 from journeys.tick.sessions import CLOCKS, DuckDBSession, Session
+from journeys.warehouse import rollback_quietly
 
 INPUT_COLUMNS = {"journey_id": "varchar", "member_id": "varchar", "requested_at": "timestamp"}
 INPUTS = ("manual_entries", "manual_removals")
@@ -53,6 +54,8 @@ def ensure_inputs(con: Any) -> None:
     """Create the tool-owned inputs when missing: the manual entries and removals (C3) and
     the lifecycle's ``journeys.journey_control`` (S18)."""
     dialect = getattr(con, "dialect", "duckdb")  # a session, or a plain DuckDB connection
+    if dialect == "duckdb" and not hasattr(con, "dialect") and _has_inputs(con):
+        return  # nothing to create: a read-only warehouse can be read
     ddl = ", ".join(f"{c} {type_sql(t, dialect)}" for c, t in INPUT_COLUMNS.items())
     for table in INPUTS:
         con.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
@@ -62,6 +65,13 @@ def ensure_inputs(con: Any) -> None:
         con.execute(f"create schema if not exists {OUTPUT_SCHEMA}")
     ddl = ", ".join(f"{c} {type_sql(t, dialect)}" for c, t in JOURNEY_CONTROL)
     con.execute(f"create table if not exists {OUTPUT_SCHEMA}.{CONTROL_TABLE} ({ddl})")
+
+
+def _has_inputs(con: Any) -> bool:
+    wanted = {(SOURCE_SCHEMA, t) for t in INPUTS} | {(OUTPUT_SCHEMA, CONTROL_TABLE)}
+    found = set(con.execute("select table_schema, table_name from information_schema.tables "
+                            "where table_type = 'BASE TABLE'").fetchall())
+    return wanted <= found
 
 
 def ensure_delivery_log(session: Session) -> None:
@@ -252,7 +262,7 @@ class InProcessEngine:
                     [total // len(clocks), clocks[0], clocks[-1]])
             self.session.commit()
         except BaseException:
-            self.session.rollback()
+            rollback_quietly(lambda _: self.session.rollback())  # keep the cause (a full disk)
             raise
         return TickTiming(run_at=clocks[-1], total_ms=total, per_model_ms=per_model)
 

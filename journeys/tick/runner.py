@@ -15,6 +15,7 @@ from typing import Literal
 
 import duckdb
 
+from journeys.failures import WarehouseUnusable, check_warehouse_file
 from journeys.lifecycle.control import adopt_ticked_journeys
 from journeys.project import CompiledProject, prepare_dbt_project
 from journeys.settings import Settings
@@ -64,6 +65,10 @@ def check_warehouse(settings: Settings) -> None:
         raise WarehouseError(
             f"no warehouse at {settings.warehouse}: set JOURNEYS_WAREHOUSE to your DuckDB file, "
             "or create the demo one with `journeys demo` (or `make demo`)")
+    try:
+        check_warehouse_file(settings.warehouse)
+    except WarehouseUnusable as unusable:
+        raise WarehouseError(str(unusable)) from None
     con = duckdb.connect(str(settings.warehouse))
     try:
         present = {r[0] for r in con.execute(

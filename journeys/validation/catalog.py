@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from journeys.failures import WarehouseUnusable, check_warehouse_file
 from journeys.validation.problems import Problem, display_path
 from journeys.validation.yaml_loader import read_yaml
 
@@ -38,7 +39,17 @@ class ProfileCatalog:
 
 
 def profile_catalog(project_root: Path, warehouse: Path | None) -> ProfileCatalog:
-    """Profile columns from the warehouse when it has them, else from dbt's sources file."""
+    """Profile columns from the warehouse when it has them, else from dbt's sources file.
+
+    A warehouse path that is a folder or a file DuckDB cannot read is a problem, not a
+    reason to check against the sources file instead: the user named that file.
+    """
+    if warehouse is not None:
+        try:
+            check_warehouse_file(warehouse)
+        except WarehouseUnusable as unusable:
+            shown = display_path(warehouse)
+            return ProfileCatalog(None, shown, [Problem(shown, None, str(unusable))])
     if warehouse is not None and warehouse.is_file():
         columns = _warehouse_columns(warehouse, _declared_schema(project_root))
         if columns:

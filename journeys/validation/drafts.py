@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from journeys.limits import MAX_TILES, text_problems, too_long_id, without_surrogates
 from journeys.spec.models import ID_PATTERN, Entry, ExitCriterion, Goal, JourneySpec, Tile
 from journeys.validation.problems import Problem, display_path, path_label
 from journeys.validation.pydantic_errors import FieldError, translate
@@ -74,6 +75,11 @@ def load_draft(path: Path) -> SpecDraft:
         what = "is empty" if data is None else f"must be a mapping, not {type(data).__name__}"
         draft.problem(f"{what}: a journey spec has id, name, entry and tiles")
         return draft
+    before = len(draft.problems)
+    if not _within_limits(draft, data):
+        return draft  # too big to check further: the other checks walk every tile
+    if len(draft.problems) > before:
+        data = without_surrogates(data)  # named once; the later checks see U+FFFD
     draft.raw = data
     _check_file_name(draft)
     try:
@@ -89,8 +95,33 @@ def load_draft(path: Path) -> SpecDraft:
     return draft
 
 
+def _within_limits(draft: SpecDraft, data: dict[Any, Any]) -> bool:
+    """Record what breaks :mod:`journeys.limits`; False when the spec is too big to check
+    further (more tiles than allowed), True when the other checks may run."""
+    for where, message in text_problems(data):
+        if len(where) >= 2 and where[0] == "tiles":
+            draft.problem(f"{path_label(where[2:]) or 'tile id'}: {message}", str(where[1])[:40])
+        else:
+            draft.problem(f"{path_label(where)}: {message}")
+    tiles = data.get("tiles")
+    if isinstance(tiles, dict) and len(tiles) > MAX_TILES:
+        draft.problem(f"tiles: {len(tiles):,} tiles: a journey may have at most {MAX_TILES}; "
+                      "split it into journeys joined by sub_journey tiles")
+        return False
+    for tile_id in tiles if isinstance(tiles, dict) else ():
+        message = too_long_id(tile_id, f"tile id '{tile_id[:20]}…'") \
+            if isinstance(tile_id, str) else None
+        if message is not None:
+            draft.problem(message)
+    return True
+
+
 def _check_file_name(draft: SpecDraft) -> None:
     stem = draft.path.stem
+    too_long = too_long_id(stem, "the file name (the journey id)")
+    if too_long is not None:
+        draft.problem(too_long)
+        return
     if not re.match(ID_PATTERN, stem):
         draft.problem(
             f"file name '{stem}' is not a journey id: name the file with lowercase letters, "

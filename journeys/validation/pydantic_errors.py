@@ -171,6 +171,11 @@ def _child(raw: Any, part: Any) -> Any:
 
 def _translate_union(members: tuple[Any, ...], raw: Any, where: Loc) -> list[FieldError]:
     """One clear message for a plain union: pick the member whose keys were written."""
+    choices = _literal_choices(members)
+    if choices is not None:  # ``Channel | Literal["any"]``: one list of the words allowed
+        shown = ", ".join(f"'{c}'" for c in choices[:-1]) + f" or '{choices[-1]}'"
+        return [FieldError(where, f"{_show(raw)} is not one of {shown}"
+                                  f"{did_you_mean(raw, [str(c) for c in choices])}")]
     models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
     accepts_text = any(m is str or typing.get_origin(m) is typing.Annotated for m in members)
     if not isinstance(raw, dict) or not models:
@@ -197,6 +202,17 @@ def _translate_union(members: tuple[Any, ...], raw: Any, where: Loc) -> list[Fie
     return [
         FieldError(where, f"mixes {quoted_list(written)}: write one of {kinds} per item")
     ]
+
+
+def _literal_choices(members: tuple[Any, ...]) -> list[Any] | None:
+    """The values of a union made only of ``Literal`` types, else None."""
+    choices: list[Any] = []
+    for member in members:
+        member, _ = _unwrap(member)
+        if typing.get_origin(member) is not typing.Literal:
+            return None
+        choices.extend(typing.get_args(member))
+    return choices or None
 
 
 def _key_message(key: Any, error: Any) -> str:

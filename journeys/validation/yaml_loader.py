@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from journeys.limits import MAX_SPEC_BYTES
 from journeys.spec.yaml_loader import SpecLoader
 from journeys.validation.problems import Problem, display_path
 
@@ -77,11 +78,19 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     """Read one YAML file; a missing file or a syntax error is a problem naming the line."""
     shown = display_path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            return None, [Problem(shown, None, f"is {size:,} bytes: a project file may be at "
+                                               f"most {MAX_SPEC_BYTES:,} bytes (1 MB); split "
+                                               "the journey, or move data to a dbt model")]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, [Problem(shown, None, "file not found")]
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Problem(shown, None, f"cannot be read ({err})")]
+    except UnicodeDecodeError as err:
+        return None, [Problem(shown, None, f"is not UTF-8 text (byte {err.start}): save it "
+                                           "as UTF-8")]
+    except OSError as err:
+        return None, [Problem(shown, None, f"cannot be read ({err.strerror or err})")]
     try:
         return load_yaml_text(text), []
     except yaml.YAMLError as err:

@@ -22,6 +22,7 @@ from tests.project_copy import copy_project
 KEY = "test-key-4f9c2a"
 KEYS = f"ci:{KEY},alice:alice-key-77"
 JOURNEYS = [sys.executable, "-m", "journeys.cli"]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Api:
 
     def cli(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         """The `journeys` command on the same warehouse (cwd: the project root)."""
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.root),
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.root), "PYTHONPATH": str(REPO),
                "JOURNEYS_WAREHOUSE": str(self.warehouse)}
         return subprocess.run([*JOURNEYS, *args], cwd=cwd or self.root, env=env,
                               capture_output=True, text=True, timeout=300)
@@ -75,7 +76,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(base),
            "JOURNEYS_API_KEYS": KEYS, "JOURNEYS_WAREHOUSE": str(warehouse),
-           "JOURNEYS_PROJECT_ROOT": str(root)}
+           "JOURNEYS_PROJECT_ROOT": str(root), "PYTHONPATH": str(REPO)}  # this checkout
     log = base / "server.log"
     with log.open("w") as out:
         server = subprocess.Popen([*JOURNEYS, "serve", "--port", str(port)], cwd=elsewhere,

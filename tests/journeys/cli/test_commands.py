@@ -19,7 +19,7 @@ JOURNEYS = [sys.executable, "-m", "journeys.cli"]
 
 
 def run(args: list[str], cwd: Path, warehouse: Path | None = None) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONPATH": str(REPO)}  # this checkout
     if warehouse is not None:
         env["JOURNEYS_WAREHOUSE"] = str(warehouse)
     return subprocess.run([*JOURNEYS, *args], cwd=cwd, env=env, capture_output=True, text=True,
