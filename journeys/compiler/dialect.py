@@ -465,7 +465,7 @@ def lower(tree: exp.Expression, dialect: str) -> exp.Expression:
                 select.offset(0, copy=False)
         if [c for c in comments if c != _FENCE]:
             select.add_comments([c for c in comments if c != _FENCE])
-    return tree.transform(one)
+    return tree.transform(one, copy=False)  # ``tree`` is already a copy
 
 
 def to_sql(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:
