@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from journeys.compiler.collector import collector_paused
+
 if TYPE_CHECKING:
     from journeys.compiler.plan import ModelPlan
 
@@ -470,4 +472,5 @@ def lower(tree: exp.Expression, dialect: str) -> exp.Expression:
 
 def to_sql(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:
     """The SQL text of a compiled tree for ``dialect``: the one way plans become text."""
-    return lower(tree, dialect).sql(dialect=dialect, pretty=pretty)
+    with collector_paused():
+        return lower(tree, dialect).sql(dialect=dialect, pretty=pretty)
