@@ -1,7 +1,10 @@
 """Facts about a (validated) journey graph that the compiler needs.
 
-The graph is a DAG (validation refuses cycles), so the longest path from the entry bounds
-how many moves one entry can make in a tick: the walk is unrolled that many times.
+The graph is a DAG (validation refuses cycles), so each tile has a level, the longest path
+from the entry to it, and every edge climbs: the journey picture draws a column per level,
+and the walk (:mod:`journeys.compiler.walk`) moves the entries of one level per step.
+Everything here is linear in the tiles and edges, and iterative (no recursion), whatever
+the graph's depth.
 """
 
 from __future__ import annotations
@@ -14,11 +17,6 @@ from journeys.spec.models import (
     WaitTile,
     edges,
 )
-
-
-def max_moves(spec: JourneySpec) -> int:
-    """Edges on the longest path from the entry tile: the walk's unroll depth."""
-    return max(tile_depths(spec).values())
 
 
 def tiles_in_order(spec: JourneySpec) -> list[str]:
@@ -34,8 +32,9 @@ def tiles_in_order(spec: JourneySpec) -> list[str]:
 
 
 def tile_depths(spec: JourneySpec) -> dict[str, int]:
-    """Each reachable tile's column in the journey picture: the edges on the longest path
-    from the entry to it, so every edge points right (Sugiyama's longest-path layering).
+    """Each reachable tile's level: the edges on the longest path from the entry to it, so
+    every edge points right in the journey picture (Sugiyama's longest-path layering) and
+    an entry's moves in the walk visit increasing levels.
 
     Example:
         >>> from journeys.spec.models import JourneySpec
