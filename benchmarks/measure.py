@@ -1,5 +1,6 @@
-"""``python -m benchmarks.measure OUT -- COMMAND…``: run a command, write its wall time and
-peak RSS to OUT (JSON), exit with its exit code.
+"""``python -m benchmarks.measure OUT -- COMMAND…``: run a command, write its wall time, CPU
+time (user + system, which a loaded machine disturbs less) and peak RSS to OUT (JSON), exit
+with its exit code.
 
 Why a separate small process: on Linux a child's ``ru_maxrss`` starts at its parent's
 resident size at ``fork``, so a command forked from the benchmark process (which holds
@@ -27,6 +28,7 @@ def main(argv: list[str]) -> int:
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     out.write_text(json.dumps({"wall_s": wall, "max_rss_bytes": usage.ru_maxrss * 1024,
+                               "cpu_s": usage.ru_utime + usage.ru_stime,
                                "returncode": proc.returncode}))
     return proc.returncode
 

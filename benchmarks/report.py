@@ -64,12 +64,13 @@ def sections(document: str) -> list[str]:
 
 
 def fmt(value: float, unit: Unit) -> str:
-    """A value for people: seconds below one as ms, bytes as MB/GB, counts with commas.
+    """A value for people: seconds below one as ms, bytes as kB/MB/GB, counts with commas.
 
     Example:
         >>> [fmt(0.8532, "s"), fmt(2.345, "s"), fmt(612.0, "s"), fmt(1.5e9, "bytes"),
-        ...  fmt(3.5e8, "bytes"), fmt(1234567, "count"), fmt(3.14159, "x")]
-        ['853 ms', '2.35 s', '612 s', '1.50 GB', '350 MB', '1,234,567', '3.14×']
+        ...  fmt(3.5e8, "bytes"), fmt(45_310, "bytes"), fmt(1234567, "count"),
+        ...  fmt(3.14159, "x")]
+        ['853 ms', '2.35 s', '612 s', '1.50 GB', '350 MB', '45 kB', '1,234,567', '3.14×']
     """
     if unit == "s":
         if value < 1:
@@ -77,6 +78,8 @@ def fmt(value: float, unit: Unit) -> str:
         return f"{value:.2f} s" if value < 10 else f"{value:.1f} s" if value < 100 else \
             f"{value:.0f} s"
     if unit == "bytes":
+        if value < 1e6:  # generated SQL (compile_size)
+            return f"{value / 1e3:.0f} kB"
         return f"{value / 1e9:.2f} GB" if value >= 1e9 else f"{value / 1e6:.0f} MB"
     if unit == "count":
         return f"{round(value):,}"

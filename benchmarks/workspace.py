@@ -48,12 +48,14 @@ class CommandFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Run:
-    """A finished subprocess: wall time and peak resident memory (its own, from wait4)."""
+    """A finished subprocess: wall time, peak resident memory and CPU time (its own, from
+    wait4)."""
 
     command: str
     wall_s: float
     max_rss_bytes: int
     stdout: str
+    cpu_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def run_measured(argv: list[str], env: dict[str, str]) -> Run:
     if done.returncode != 0 or measured is None:
         raise CommandFailed(f"{command} exited {done.returncode}: {stderr[-2000:]}")
     return Run(command=command, wall_s=measured["wall_s"],
-               max_rss_bytes=measured["max_rss_bytes"], stdout=stdout)
+               max_rss_bytes=measured["max_rss_bytes"], stdout=stdout,
+               cpu_s=measured.get("cpu_s", 0.0))
 
 
 def copy_warehouse(source: Path, target: Path) -> Path:

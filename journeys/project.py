@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from journeys.compiler import batchable, compile_generations, compile_plans, fingerprint
+from journeys.compiler.collector import collector_paused
 from journeys.compiler.dialect import TARGET_DIALECTS
 from journeys.compiler.plan import ModelPlan
 from journeys.compiler.render_dbt import render_files, write_files
@@ -52,7 +53,8 @@ def _validated(settings: Settings) -> ValidationResult:
 
 
 def _files(plans: list[ModelPlan], dialect: str) -> dict[Path, str]:
-    files = render_files(plans, dialect)
+    with collector_paused():
+        files = render_files(plans, dialect)
     files[SCHEMA_FILE] = render_schema(json_schema())
     files[DESTINATIONS_SCHEMA_FILE] = render_schema(destinations_json_schema())
     return files

@@ -6,7 +6,7 @@ A new figure is a module here with one ``@figure``-decorated function, named bel
 from importlib import import_module
 
 MODULES = ("tick_at_scale", "memory", "growth_with_history", "backtest",
-           "dispatch_throughput")
+           "dispatch_throughput", "compile_size")
 
 for _module in MODULES:
     import_module(f"{__name__}.{_module}")

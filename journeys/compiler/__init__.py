@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from journeys.compiler.collector import collector_paused
 from journeys.compiler.governance_models import governance_models
 from journeys.compiler.journey_models import JourneyCompiler
 from journeys.compiler.metrics_models import metrics_models
@@ -17,10 +18,11 @@ def compile_generations(
     """Per recurring journey, the extra (admit, advance) round the in-process executor runs
     while a batch of clocks admits members again (not dbt models: a dbt run has one clock)."""
     out = {}
-    for journey_id in sorted(specs):
-        extra = JourneyCompiler(specs[journey_id], specs, profile_columns).generation()
-        if extra is not None:
-            out[journey_id] = extra
+    with collector_paused():
+        for journey_id in sorted(specs):
+            extra = JourneyCompiler(specs[journey_id], specs, profile_columns).generation()
+            if extra is not None:
+                out[journey_id] = extra
     return out
 
 
@@ -43,13 +45,14 @@ def compile_plans(
         >>> compile_plans({}, frozenset({"member_id"}))[0].name
         'stg_timezones'
     """
-    plans = staging_models()
-    for journey_id in sorted(specs):
-        plans += JourneyCompiler(specs[journey_id], specs, profile_columns).build(
-            metrics=metrics)
-    plans += output_models(sorted(specs))
-    if governance is not None:
-        plans += governance_models(governance, specs)
-    if metrics:
-        plans += metrics_models(specs, governance)
-    return topological(plans)
+    with collector_paused():
+        plans = staging_models()
+        for journey_id in sorted(specs):
+            plans += JourneyCompiler(specs[journey_id], specs, profile_columns).build(
+                metrics=metrics)
+        plans += output_models(sorted(specs))
+        if governance is not None:
+            plans += governance_models(governance, specs)
+        if metrics:
+            plans += metrics_models(specs, governance)
+        return topological(plans)

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from journeys.compiler.collector import collector_paused
+
 if TYPE_CHECKING:
     from journeys.compiler.plan import ModelPlan
 
@@ -465,9 +467,10 @@ def lower(tree: exp.Expression, dialect: str) -> exp.Expression:
                 select.offset(0, copy=False)
         if [c for c in comments if c != _FENCE]:
             select.add_comments([c for c in comments if c != _FENCE])
-    return tree.transform(one)
+    return tree.transform(one, copy=False)  # ``tree`` is already a copy
 
 
 def to_sql(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:
     """The SQL text of a compiled tree for ``dialect``: the one way plans become text."""
-    return lower(tree, dialect).sql(dialect=dialect, pretty=pretty)
+    with collector_paused():
+        return lower(tree, dialect).sql(dialect=dialect, pretty=pretty)

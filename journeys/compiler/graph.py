@@ -1,12 +1,13 @@
 """Facts about a (validated) journey graph that the compiler needs.
 
-The graph is a DAG (validation refuses cycles), so the longest path from the entry bounds
-how many moves one entry can make in a tick: the walk is unrolled that many times.
+The graph is a DAG (validation refuses cycles), so each tile has a level, the longest path
+from the entry to it, and every edge climbs: the journey picture draws a column per level,
+and the walk (:mod:`journeys.compiler.walk`) moves the entries of one level per step.
+Everything here is linear in the tiles and edges, and iterative (no recursion), whatever
+the graph's depth.
 """
 
 from __future__ import annotations
-
-from functools import cache
 
 from journeys.spec.models import (
     BranchTile,
@@ -18,33 +19,22 @@ from journeys.spec.models import (
 )
 
 
-def max_moves(spec: JourneySpec) -> int:
-    """Edges on the longest path from the entry tile: the walk's unroll depth."""
-
-    @cache
-    def longest(tile_id: str) -> int:
-        outs = edges(spec.tiles[tile_id])
-        return 0 if not outs else 1 + max(longest(target) for _, target in outs)
-
-    return longest(spec.entry_tile_id)
-
-
 def tiles_in_order(spec: JourneySpec) -> list[str]:
     """Tile ids in breadth-first order from the entry (reports and docs read in flow order)."""
-    seen: list[str] = []
-    queue = [spec.entry_tile_id]
-    while queue:
-        tile_id = queue.pop(0)
-        if tile_id in seen or tile_id not in spec.tiles:
-            continue
-        seen.append(tile_id)
-        queue += [target for _, target in edges(spec.tiles[tile_id])]
-    return seen + [t for t in spec.tiles if t not in seen]
+    seen = {spec.entry_tile_id}
+    order = [spec.entry_tile_id]
+    for tile_id in order:  # grows while it is read: a queue
+        for _, target in edges(spec.tiles[tile_id]):
+            if target in spec.tiles and target not in seen:
+                seen.add(target)
+                order.append(target)
+    return order + [t for t in spec.tiles if t not in seen]
 
 
 def tile_depths(spec: JourneySpec) -> dict[str, int]:
-    """Each reachable tile's column in the journey picture: the edges on the longest path
-    from the entry to it, so every edge points right (Sugiyama's longest-path layering).
+    """Each reachable tile's level: the edges on the longest path from the entry to it, so
+    every edge points right in the journey picture (Sugiyama's longest-path layering) and
+    an entry's moves in the walk visit increasing levels.
 
     Example:
         >>> from journeys.spec.models import JourneySpec
@@ -58,17 +48,22 @@ def tile_depths(spec: JourneySpec) -> dict[str, int]:
         {'start': 0, 'b': 1, 'w': 2, 'done': 3}
     """
     order = tiles_in_order(spec)
+    waiting = {t: 0 for t in spec.tiles}
+    for tile in spec.tiles.values():
+        for _, target in edges(tile):
+            if target in waiting:
+                waiting[target] += 1
     depth = {spec.entry_tile_id: 0}
-    changed = True
-    while changed:  # a DAG: settles after at most (tiles) rounds
-        changed = False
-        for tile_id in order:
-            if tile_id not in depth:
+    ready = [t for t in order if waiting[t] == 0]
+    for tile_id in ready:  # Kahn's order, read while it grows: each edge is relaxed once
+        for _, target in edges(spec.tiles[tile_id]):
+            if target not in waiting:
                 continue
-            for _, target in edges(spec.tiles[tile_id]):
-                if target in spec.tiles and depth.get(target, -1) < depth[tile_id] + 1:
-                    depth[target] = depth[tile_id] + 1
-                    changed = True
+            if tile_id in depth:
+                depth[target] = max(depth.get(target, 0), depth[tile_id] + 1)
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                ready.append(target)
     return {t: depth[t] for t in order if t in depth}
 
 

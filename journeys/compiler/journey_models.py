@@ -40,7 +40,6 @@ from journeys.compiler.walk import (
 from journeys.spec.durations import duration_seconds
 from journeys.spec.models import (
     ActionTile,
-    BranchTile,
     JourneySpec,
     UpdateProfileTile,
     WebhookTile,
@@ -118,10 +117,7 @@ class JourneyCompiler:
         not when an event filter or a branch condition reads ``run_at``, since those are
         evaluated where a per-row clock is not at hand (docs/semantics.md §9)."""
         walk = WalkBuilder(self.spec, self.columns, None, new_entries=True)
-        trees = [*walk.matchers.values(), *[walk.constants[f"c_{tid}"] for tid, t
-                                           in self.spec.tiles.items()
-                                           if isinstance(t, BranchTile)
-                                           and t.kind == "condition"]]
+        trees = [*walk.matchers.values(), *walk.conditions.values()]
         if self.spec.entry.event is not None:
             trees.append(event_condition(self.spec.entry.event.name,
                                          self.spec.entry.event.where))

@@ -1,15 +1,20 @@
 """The advance query: every entry moves through every tile due before min(exit, T).
 
 One set-based query per phase (open entries, then new ones; docs/semantics.md §1). The
-walk is unrolled ``max_moves`` times: ``a0`` holds each entry at its tile, and ``a{k}``
-holds every row of ``a{k-1}`` plus the k-th move of each entry whose latest position
-(``live``) is due to leave, computed by a CASE over tile ids (when and along which edge).
-Each ``a{k}`` reads ``a{k-1}`` once, so engines that inline common table expressions
-(Spark) plan a chain that grows linearly with the moves. Per-entry constants that do not
-change during a tick (time zone, branch conditions on the profile at T, split buckets, the
-exit time) are computed once in ``a0``/``exits``; the only join inside the loop is with the
-entry members' relevant events (``evt``), for live rows at an event tile, and it matches at
-most one event per row, so no move groups the rows it carries.
+walk is unrolled once per level of the graph (a tile's level is the longest path from the
+entry to it, so every edge goes to a higher level): ``a0`` holds each entry at its tile, and
+``a{k}`` holds every row of ``a{k-1}`` plus the move of each entry whose latest position
+(``live``) is a tile of level ``k - 1`` due to leave, computed by a CASE over that level's
+tiles (when and along which edge). An entry's moves visit increasing levels, so it makes
+each of them at its own level's step, and each tile appears in one step only: the query
+grows linearly with the tiles, not with tiles × depth (issue 21). Each ``a{k}`` reads
+``a{k-1}`` once, so engines that inline common table expressions (Spark) plan a chain that
+grows linearly with the levels. Per-entry constants that do not change during a tick (time
+zone, the exit time, and every branch condition on the profile at T and split bucket,
+packed into one string ``decide``) are computed once in ``a0``/``exits``; the only join
+inside the loop is with the entry members' relevant events (``evt``), at levels with an
+event tile, for live rows at one, and it matches at most one event per row, so no move
+groups the rows it carries.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlglot import exp
 
 from journeys.compiler import dialect, tables
 from journeys.compiler.bindings import at_clock, event_condition, profile_condition
-from journeys.compiler.graph import event_tiles, max_moves, split_ranges
+from journeys.compiler.graph import event_tiles, split_ranges, tile_depths
 from journeys.compiler.relations import ref
 from journeys.spec.durations import duration_seconds
 from journeys.spec.models import (
@@ -47,6 +52,11 @@ STEP_TYPES = {
     "tick_at": "timestamp",
 }
 MANUAL_PRIORITY = 999
+EXIT_STEP = 10000
+"""``step_no`` of an early exit's row: after every move (a move's is its level + 1)."""
+BUCKET_DIGITS = 5
+"""A split bucket in ``decide``: ``bucket + 10000`` as text, so that equal-length digit
+strings compare as the numbers do."""
 
 
 def col(name: str, table: str | None = None) -> exp.Column:
@@ -105,13 +115,31 @@ def case_on_tile(tile_col: exp.Expression, branches: dict[str, exp.Expression],
     if not branches:
         return default if default is not None else exp.Null()
     case = exp.Case(this=tile_col.copy())
-    for tile_id, value in branches.items():
-        case = case.when(lit(tile_id), value)
-    return case.else_(default) if default is not None else case
+    for tile_id, value in branches.items():  # in place: a copy per WHEN is quadratic
+        case.when(lit(tile_id), value, copy=False)
+    return case.else_(default, copy=False) if default is not None else case
 
 
-def tile_type_of(spec: JourneySpec, tile_col: exp.Expression) -> exp.Expression:
-    return case_on_tile(tile_col, {tid: lit(t.type) for tid, t in spec.tiles.items()})
+def tile_type_of(spec: JourneySpec, tile_col: exp.Expression,
+                 tiles: list[str] | None = None) -> exp.Expression:
+    """The type of the tile in ``tile_col``, one of ``tiles`` (default: any tile)."""
+    return case_on_tile(tile_col, {tid: lit(spec.tiles[tid].type)
+                                   for tid in (spec.tiles if tiles is None else tiles)})
+
+
+def substring(text: exp.Expression, start: int, length: int) -> exp.Expression:
+    """``substring(text, start, length)``, 1-based as on every engine."""
+    return exp.Substring(this=text, start=lit(start), length=lit(length))
+
+
+def levels(spec: JourneySpec) -> list[list[str]]:
+    """Tile ids by level (longest path from the entry), each level in spec order: the
+    walk's step ``k`` moves the entries at the tiles of level ``k - 1``."""
+    depth = tile_depths(spec)
+    out: list[list[str]] = [[] for _ in range(max(depth.values()) + 1)]
+    for tile_id in spec.tiles:
+        out[depth[tile_id]].append(tile_id)
+    return out
 
 
 class WalkBuilder:
@@ -124,7 +152,13 @@ class WalkBuilder:
         self.audience_at = audience_at
         self.new = new_entries
         self.ev_tiles = event_tiles(spec)
+        self.levels = levels(spec)
         self.matchers = self._matchers()
+        self.conditions = {
+            tile_id: profile_condition(tile.condition, self.columns)
+            for tile_id, tile in spec.tiles.items()
+            if isinstance(tile, BranchTile) and tile.kind == "condition"}
+        self.decisions = self._decisions()
         self.constants = self._constant_columns()
 
     # --- events -------------------------------------------------------------------------
@@ -169,19 +203,40 @@ class WalkBuilder:
 
     # --- per-entry constants ------------------------------------------------------------
 
+    def _decisions(self) -> dict[str, tuple[int, exp.Expression]]:
+        """Per condition branch and split tile: where its part of ``decide`` starts, and
+        the part: ``1``/``0`` for a condition (null is false), the bucket (S10) as
+        :data:`BUCKET_DIGITS` digits for a split.
+
+        Both are fixed for the tick, so they are computed once per entry in ``a0``, and
+        one string carries them through the walk: a column per tile, carried by every
+        step, would grow the query with tiles × levels."""
+        out: dict[str, tuple[int, exp.Expression]] = {}
+        start = 1
+        for tile_id, tile in self.spec.tiles.items():
+            if tile_id in self.conditions:
+                part: exp.Expression = exp.If(this=self.conditions[tile_id].copy(),
+                                              true=lit("1"), false=lit("0"))
+                width = 1
+            elif isinstance(tile, SplitTile):
+                key = dialect.concat(lit(f"{self.spec.id}:{tile_id}:"), col("member_id", "e"),
+                                     lit(":"), col("entry_seq", "e"))
+                part = exp.Add(this=dialect.md5_bucket(key), expression=lit(10000))
+                width = BUCKET_DIGITS
+            else:
+                continue
+            out[tile_id] = (start, part)
+            start += width
+        return out
+
     def _constant_columns(self) -> dict[str, exp.Expression]:
-        """Columns fixed for the tick: time zone, branch conditions, split buckets."""
+        """Columns fixed for the tick: time zone, admission clock, decisions."""
         out: dict[str, exp.Expression] = {
             "tz": exp.func("coalesce", col("valid_timezone", "p"), lit(self.spec.timezone)),
             "adm_at": col("adm_at", "e"),
         }
-        for tile_id, tile in self.spec.tiles.items():
-            if isinstance(tile, BranchTile) and tile.kind == "condition":
-                out[f"c_{tile_id}"] = profile_condition(tile.condition, self.columns)
-            elif isinstance(tile, SplitTile):
-                key = dialect.concat(lit(f"{self.spec.id}:{tile_id}:"), col("member_id", "e"),
-                                     lit(":"), col("entry_seq", "e"))
-                out[f"b_{tile_id}"] = dialect.md5_bucket(key)
+        if self.decisions:
+            out["decide"] = dialect.concat(*[part for _, part in self.decisions.values()])
         return out
 
     # --- exit criteria (S15) ------------------------------------------------------------
@@ -304,31 +359,33 @@ class WalkBuilder:
                           exp.alias_(exp.func("coalesce", before, floor), "after")).from_(
             exp.Subquery(this=times, alias=exp.TableAlias(this=exp.to_identifier("x"))))
 
-    def _with_events(self, frontier: str) -> exp.Query:
+    def _with_events(self, frontier: str, tiles: list[str]) -> exp.Query:
         """``frontier`` with, per row at an event tile, the first event in the tile's
         window (``ev_at``) or a hit, for look-back branches (``ev_hit``); only live rows
-        read them. The join to ``evt`` matches at most one event per row (see
+        read them, at the event tiles among ``tiles``. The join to ``evt`` matches at most
+        one event per row (see
         :meth:`_tile_events_cte`), so the frontier keeps its rows and is read once (see
         :meth:`_step`)."""
         first, hit, anchor = exp.Case(), exp.Case(), {}
         has_first = has_hit = False
         arrival = col("entered_at", "f")
         occurred = col("occurred_at", "v")
-        for tile_id, kind in self.ev_tiles.items():
-            tile = self.spec.tiles[tile_id]
+        for tile_id in tiles:
+            if tile_id not in self.ev_tiles:
+                continue
+            kind, tile = self.ev_tiles[tile_id], self.spec.tiles[tile_id]
             here = exp.EQ(this=col("tile_id", "f"), expression=lit(tile_id))
             if kind == "event":
                 anchor[tile_id] = col("entered_journey_at", "f")
-                hit = hit.when(exp.and_(here, exp.LTE(this=occurred.copy(),
-                                                      expression=arrival.copy())), lit(1))
+                hit.when(exp.and_(here, exp.LTE(this=occurred.copy(),
+                                                expression=arrival.copy())), lit(1), copy=False)
                 has_hit = True
             else:
                 anchor[tile_id] = arrival.copy()
                 span = tile.timeout if isinstance(tile, WaitTile) else tile.within
                 deadline = dialect.add_seconds(arrival.copy(), duration_seconds(span))
-                first = first.when(exp.and_(here, exp.LTE(this=occurred.copy(),
-                                                          expression=deadline)),
-                                   occurred.copy())
+                first.when(exp.and_(here, exp.LTE(this=occurred.copy(), expression=deadline)),
+                           occurred.copy(), copy=False)
                 has_first = True
         if has_first != has_hit:  # one anchor for every event tile: no CASE
             at: exp.Expression = next(iter(anchor.values()))
@@ -376,7 +433,7 @@ class WalkBuilder:
                 days = [lit(WEEKDAYS.index(d) + 1) for d in until.weekdays]
                 ok = exp.and_(ok, exp.In(this=dialect.iso_weekday(candidate.copy()),
                                          expressions=days))
-            case = case.when(ok, candidate)
+            case.when(ok, candidate, copy=False)
         return case
 
     def _in_window(self, tile: BranchTile) -> exp.Expression:
@@ -396,12 +453,14 @@ class WalkBuilder:
             checks.append(exp.and_(after, before) if s <= e else exp.or_(after, before))
         return exp.and_(*checks)
 
-    def _moves(self) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
-        """(leave_at, next_tile, via) for a frontier row ``g``, as CASEs over its tile."""
+    def _moves(self, tiles: list[str]) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        """(leave_at, next_tile, via) for a frontier row ``g``, as CASEs over its tile,
+        one of ``tiles`` (null at any other tile: its row does not move)."""
         leave, nxt, via = {}, {}, {}
         arrival = col("entered_at", "g")
         ev_at = col("ev_at", "g")
-        for tile_id, tile in self.spec.tiles.items():
+        for tile_id in tiles:
+            tile = self.spec.tiles[tile_id]
             outs = edges(tile)
             if not outs:
                 continue
@@ -428,7 +487,8 @@ class WalkBuilder:
                 leave[tile_id] = arrival.copy()
             if isinstance(tile, BranchTile):
                 if tile.kind == "condition":
-                    cond: exp.Expression = col(f"c_{tile_id}", "g")
+                    cond: exp.Expression = exp.EQ(this=substring(
+                        col("decide", "g"), self.decisions[tile_id][0], 1), expression=lit("1"))
                 elif tile.kind == "event":
                     cond = exp.EQ(this=exp.func("coalesce", col("ev_hit", "g"), lit(0)),
                                   expression=lit(1))
@@ -438,11 +498,11 @@ class WalkBuilder:
                 via[tile_id] = exp.If(this=cond.copy(), true=lit("yes"), false=lit("no"))
             elif isinstance(tile, SplitTile):
                 pick_next, pick_via = exp.Case(), exp.Case()
-                bucket = col(f"b_{tile_id}", "g")
+                bucket = substring(col("decide", "g"), self.decisions[tile_id][0], BUCKET_DIGITS)
                 for name, target, upper in split_ranges(tile):
-                    below = exp.LT(this=bucket.copy(), expression=lit(upper))
-                    pick_next = pick_next.when(below, lit(target))
-                    pick_via = pick_via.when(below.copy(), lit(name))
+                    below = exp.LT(this=bucket.copy(), expression=lit(str(10000 + upper)))
+                    pick_next.when(below, lit(target), copy=False)
+                    pick_via.when(below.copy(), lit(name), copy=False)
                 nxt[tile_id], via[tile_id] = pick_next, pick_via
             else:
                 nxt[tile_id], via[tile_id] = lit(outs[0][1]), lit(outs[0][0])
@@ -450,10 +510,12 @@ class WalkBuilder:
         return (case_on_tile(tile_col, leave), case_on_tile(tile_col, nxt),
                 case_on_tile(tile_col, via))
 
-    def _local_columns(self) -> list[tuple[str, exp.Expression]]:
-        """Layers of columns: local arrival for time-aware tiles, then wait-until targets."""
+    def _local_columns(self, tiles: list[str]) -> list[tuple[str, exp.Expression]]:
+        """Layers of columns: local arrival for the time-aware tiles among ``tiles``, then
+        wait-until targets."""
         tz_cases, u_cases, n_cases = {}, {}, {}
-        for tile_id, tile in self.spec.tiles.items():
+        for tile_id in tiles:
+            tile = self.spec.tiles[tile_id]
             if isinstance(tile, WaitTile) and tile.kind == "until":
                 tz_cases[tile_id] = self._local_tz(tile.until.timezone)
                 u_cases[tile_id] = self._until_local(tile)
@@ -495,7 +557,7 @@ class WalkBuilder:
                          this=exp.to_identifier("r"))))
                      .where(exp.EQ(this=col("rn"), expression=lit(1)))))
         ctes.append(("a0", self._f0()))
-        depth = max_moves(self.spec)
+        depth = len(self.levels) - 1  # the last level holds exit tiles only: no move
         for k in range(1, depth + 1):
             ctes.append((f"a{k}", self._step(k)))
         walked = f"a{depth}"
@@ -507,7 +569,7 @@ class WalkBuilder:
         if not self.new:  # an open entry's position at the start of the tick is no step
             moved = moved.where(exp.GT(this=col("step_no"), expression=lit(0)))
         exit_row = exp.select(
-            "member_id", "entry_seq", "entered_journey_at", exp.alias_(lit(10000), "step_no"),
+            "member_id", "entry_seq", "entered_journey_at", exp.alias_(lit(EXIT_STEP), "step_no"),
             exp.alias_(lit(tables.EXIT_TILE), "tile_id"), exp.alias_(lit("exit"), "tile_type"),
             exp.alias_(col("tile_id"), "from_tile"), exp.alias_(col("entered_at"),
                                                                "from_entered_at"),
@@ -564,8 +626,9 @@ class WalkBuilder:
         )
 
     def _step(self, k: int) -> exp.Query:
-        """``a{k}``: every row of ``a{k-1}``, plus the k-th move of each entry whose latest
-        position (``live``) is due to leave; the row it leaves is no longer live.
+        """``a{k}``: every row of ``a{k-1}``, plus the move of each entry whose latest
+        position (``live``) is a tile of level ``k - 1`` due to leave; the row it leaves is
+        no longer live. Only that level's tiles appear in the step (see the module's doc).
 
         ``a{k-1}`` is read once, and its rows are doubled by a two-row cross join: the
         copy ``nx = false`` keeps a row, the copy ``nx = true`` is its move. Engines that
@@ -574,20 +637,28 @@ class WalkBuilder:
         with every move; read once, the plan grows linearly."""
         prev = exp.Table(this=exp.to_identifier(f"a{k - 1}"),
                          alias=exp.TableAlias(this=exp.to_identifier("f")))
+        tiles = self.levels[k - 1]
         s0: exp.Query
-        if self.ev_tiles:
-            s0 = self._with_events(f"a{k - 1}")
+        if any(tile_id in self.ev_tiles for tile_id in tiles):
+            s0 = self._with_events(f"a{k - 1}", tiles)
         else:
             s0 = exp.select("f.*", exp.alias_(dialect.typed_null("timestamp"), "ev_at"),
                             exp.alias_(dialect.typed_null("integer"), "ev_hit")).from_(prev)
         layered: exp.Query = s0
-        for name, value in self._local_columns():
-            layered = dialect.fence(exp.select("g.*", exp.alias_(value, name)).from_(
-                exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g")))))
-        leave, nxt, via = self._moves()
-        mv = exp.select("g.*", exp.alias_(leave, "leave_at"), exp.alias_(nxt, "next_tile"),
-                        exp.alias_(via, "next_via")).from_(
-            exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g"))))
+        for name, value in self._local_columns(tiles):
+            layered = dialect.fence(exp.select("g.*", exp.alias_(value, name, copy=False)).from_(
+                exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g"))),
+                copy=False))
+        leave, nxt, via = self._moves(tiles)
+        targets = list(dict.fromkeys(target for tile_id in tiles
+                                     for _, target in edges(self.spec.tiles[tile_id])))
+        # built in place (copy=False): the builders' default copies of the growing
+        # subqueries cost more than the rest of the compiler
+        mv = exp.select("g.*", exp.alias_(leave, "leave_at", copy=False),
+                        exp.alias_(nxt, "next_tile", copy=False),
+                        exp.alias_(via, "next_via", copy=False)).from_(
+            exp.Subquery(this=layered, alias=exp.TableAlias(this=exp.to_identifier("g"))),
+            copy=False)
         due = exp.and_(
             col("live", "m"),
             exp.Is(this=col("next_tile", "m"), expression=exp.Null()).not_(),
@@ -595,9 +666,11 @@ class WalkBuilder:
             exp.or_(exp.Is(this=col("exit_at", "m"), expression=exp.Null()),
                     exp.LT(this=col("leave_at", "m"), expression=col("exit_at", "m"))))
         moving = exp.select("m.*", exp.alias_(exp.func("coalesce", due, exp.false()), "moves")) \
-            .from_(exp.Subquery(this=mv, alias=exp.TableAlias(this=exp.to_identifier("m")))) \
+            .from_(exp.Subquery(this=mv, alias=exp.TableAlias(this=exp.to_identifier("m"))),
+                   copy=False) \
             .join(exp.Table(this=exp.to_identifier("clock"),
-                            alias=exp.TableAlias(this=exp.to_identifier("c"))), join_type="cross")
+                            alias=exp.TableAlias(this=exp.to_identifier("c"))), join_type="cross",
+                  copy=False)
         copies = exp.union(exp.select(exp.alias_(exp.false(), "nx")),
                            exp.select(exp.alias_(exp.true(), "nx")), distinct=False)
         nx = col("nx", "d")
@@ -612,8 +685,8 @@ class WalkBuilder:
                 col("member_id", "m"), col("entry_seq", "m"), col("entered_journey_at", "m"),
                 exp.alias_(pick(lit(k), "step_no"), "step_no"),
                 exp.alias_(pick(col("next_tile", "m"), "tile_id"), "tile_id"),
-                exp.alias_(pick(tile_type_of(self.spec, col("next_tile", "m")), "tile_type"),
-                           "tile_type"),
+                exp.alias_(pick(tile_type_of(self.spec, col("next_tile", "m"), targets),
+                                "tile_type"), "tile_type"),
                 exp.alias_(pick(col("tile_id", "m"), "from_tile"), "from_tile"),
                 exp.alias_(pick(col("entered_at", "m"), "from_entered_at"), "from_entered_at"),
                 exp.alias_(pick(col("next_via", "m"), "via"), "via"),
@@ -622,10 +695,11 @@ class WalkBuilder:
                 *[col(name, "m") for name in self.constants],
                 exp.alias_(exp.or_(nx.copy(), exp.and_(col("live", "m"),
                                                        exp.not_(col("moves", "m")))), "live"))
-            .from_(exp.Subquery(this=moving, alias=exp.TableAlias(this=exp.to_identifier("m"))))
+            .from_(exp.Subquery(this=moving, alias=exp.TableAlias(this=exp.to_identifier("m"))),
+                   copy=False)
             .join(exp.Subquery(this=copies, alias=exp.TableAlias(this=exp.to_identifier("d"))),
-                  join_type="cross")
-            .where(exp.or_(exp.not_(nx.copy()), col("moves", "m")))
+                  join_type="cross", copy=False)
+            .where(exp.or_(exp.not_(nx.copy()), col("moves", "m")), copy=False)
         )
 
 

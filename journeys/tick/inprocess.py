@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from journeys.compiler.collector import collector_paused
 from journeys.compiler.dialect import incremental_config, keeps_log, read_latest, to_sql, type_sql
 from journeys.compiler.plan import ModelPlan
 from journeys.compiler.relations import (
@@ -193,8 +194,9 @@ class InProcessEngine:
                 table.set("alias", alias.copy())
             return table
 
-        tree = read_latest(plan.query, logged).transform(resolve)
-        return to_sql(tree, self.dialect)
+        with collector_paused():
+            tree = read_latest(plan.query, logged).transform(resolve)
+            return to_sql(tree, self.dialect)
 
     def _materialize(self, plan: ModelPlan, sql: str) -> None:
         kind = self._kind(plan)

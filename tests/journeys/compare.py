@@ -266,11 +266,10 @@ def tick_warehouse(path: str | Path, clocks: Sequence[datetime]) -> None:
 
 
 def local_time_tiles(spec: JourneySpec) -> int:
-    """How many ``wait until`` and ``branch time`` tiles a spec has. The compiled SQL of a
-    path grows about quadratically with the local-time tiles on it (each one's DST-aware
-    expression nests the previous arrival time): one such tile compiles in ~0.5 s, two in
-    series in 2–9 s and tick several times slower; tests that run many generated specs
-    keep them few."""
+    """How many ``wait until`` and ``branch time`` tiles a spec has. Each adds tens of KB of
+    DST-aware SQL to the walk's step of its level, the largest of any tile (before issue 21
+    it was added to every step, so the SQL grew quadratically with them); tests that run
+    many generated specs keep them few."""
     return sum(
         1
         for tile in spec.tiles.values()

@@ -182,28 +182,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_for_limit' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -232,99 +211,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'upgrade_email' ELSE 'no_limit_reached' END
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'wait_12d' ELSE 'case_study_email' END
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'next' ELSE 'timeout' END
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_for_limit' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
         FROM a0 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -348,25 +243,9 @@ WITH clock AS (
     CASE
       WHEN d.nx
       THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
         WHEN 'upgrade_email'
         THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
+        WHEN 'no_limit_reached'
         THEN 'exit'
       END
       ELSE m.tile_type
@@ -398,58 +277,16 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
           WHEN 'wait_for_limit'
           THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
         END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
           WHEN 'wait_for_limit'
           THEN CASE WHEN NOT g.ev_at IS NULL THEN 'upgrade_email' ELSE 'no_limit_reached' END
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'wait_12d' ELSE 'case_study_email' END
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
           WHEN 'wait_for_limit'
           THEN CASE WHEN NOT g.ev_at IS NULL THEN 'next' ELSE 'timeout' END
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -473,23 +310,13 @@ WITH clock AS (
             AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
             THEN v.occurred_at
           END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a1 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
           AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
+          AND f.entered_at > v.after
+          AND f.entered_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -512,28 +339,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_3d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -562,99 +368,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'upgrade_email' ELSE 'no_limit_reached' END
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'wait_12d' ELSE 'case_study_email' END
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'next' ELSE 'timeout' END
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'upgrade_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'upgrade_email' THEN 'wait_3d' END AS next_tile,
+        CASE g.tile_id WHEN 'upgrade_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
         FROM a2 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -677,28 +399,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'started_trial' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -727,99 +428,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'upgrade_email' ELSE 'no_limit_reached' END
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'wait_12d' ELSE 'case_study_email' END
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'next' ELSE 'timeout' END
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_3d' THEN g.entered_at + INTERVAL '3' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'started_trial' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
         FROM a3 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -843,26 +460,10 @@ WITH clock AS (
     CASE
       WHEN d.nx
       THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
         WHEN 'wait_12d'
         THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
         WHEN 'case_study_email'
         THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END
       ELSE m.tile_type
     END AS tile_type,
@@ -892,59 +493,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'started_trial' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'upgrade_email' ELSE 'no_limit_reached' END
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
           WHEN 'started_trial'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'wait_12d' ELSE 'case_study_email' END
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'next' ELSE 'timeout' END
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
           WHEN 'started_trial'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -963,28 +519,14 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
           CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a4 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
           AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1007,28 +549,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'trial_ending_email' THEN 'action' WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1058,98 +579,24 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
           WHEN 'wait_12d'
           THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
           WHEN 'case_study_email'
           THEN g.entered_at
         END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'upgrade_email' ELSE 'no_limit_reached' END
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'wait_12d' ELSE 'case_study_email' END
           WHEN 'wait_12d'
           THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
           WHEN 'case_study_email'
           THEN 'done'
         END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'next' ELSE 'timeout' END
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_12d' THEN 'next' WHEN 'case_study_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
         FROM a5 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1172,28 +619,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1222,99 +648,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'upgrade_email' ELSE 'no_limit_reached' END
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'wait_12d' ELSE 'case_study_email' END
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN CASE WHEN NOT g.ev_at IS NULL THEN 'next' ELSE 'timeout' END
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'trial_ending_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'trial_ending_email' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'trial_ending_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS TIMESTAMP) AS ev_at,
+          CAST(NULL AS INT) AS ev_hit
         FROM a6 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

@@ -142,7 +142,7 @@ WITH clock AS (
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
     e.adm_at AS adm_at,
-    (
+    CAST((
       CAST('0x' || SUBSTRING(
         MD5(
           'onboarding_nudge_test:nudge_test:' || CAST(e.member_id AS TEXT) || ':' || CAST(e.entry_seq AS TEXT)
@@ -150,7 +150,7 @@ WITH clock AS (
         1,
         8
       ) AS BIGINT)
-    ) % 10000 AS b_nudge_test,
+    ) % 10000 + 10000 AS TEXT) AS decide,
     TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
@@ -167,26 +167,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_2h' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -197,7 +178,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -216,70 +197,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_2h' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -308,26 +228,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'tips_email' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -338,7 +239,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -357,70 +258,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_2h' THEN g.entered_at + INTERVAL '2' HOUR END AS leave_at,
+        CASE g.tile_id WHEN 'wait_2h' THEN 'tips_email' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_2h' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -449,26 +289,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'nudge_test' THEN 'split' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -479,7 +300,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -498,70 +319,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'tips_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'tips_email' THEN 'nudge_test' END AS next_tile,
+        CASE g.tile_id WHEN 'tips_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -590,26 +350,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_5d' THEN 'wait' WHEN 'wait_1d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -620,7 +361,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -639,69 +380,24 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'nudge_test' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
           WHEN 'nudge_test'
           THEN CASE
-            WHEN g.b_nudge_test < 5000
+            WHEN SUBSTRING(g.decide, 1, 5) < '15000'
             THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
+            WHEN SUBSTRING(g.decide, 1, 5) < '20000'
             THEN 'wait_1d'
           END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
           WHEN 'nudge_test'
           THEN CASE
-            WHEN g.b_nudge_test < 5000
+            WHEN SUBSTRING(g.decide, 1, 5) < '15000'
             THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
+            WHEN SUBSTRING(g.decide, 1, 5) < '20000'
             THEN 'email_and_sms'
           END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -731,26 +427,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'sms_nudge' THEN 'action' WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -761,7 +438,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -781,69 +458,13 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
           WHEN 'wait_1d'
           THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
           WHEN 'wait_5d'
           THEN g.entered_at + INTERVAL '5' DAY
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_1d' THEN 'sms_nudge' WHEN 'wait_5d' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_1d' THEN 'next' WHEN 'wait_5d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -872,26 +493,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_4d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -902,7 +504,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -921,70 +523,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'sms_nudge' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'sms_nudge' THEN 'wait_4d' END AS next_tile,
+        CASE g.tile_id WHEN 'sms_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1013,26 +554,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1043,7 +565,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1062,70 +584,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_4d' THEN g.entered_at + INTERVAL '4' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_4d' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_4d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,

@@ -141,7 +141,7 @@ WITH clock AS (
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
     e.adm_at AS adm_at,
-    (
+    CAST((
       CAST('0x' || SUBSTRING(
         MD5(
           'onboarding_nudge_test:nudge_test:' || CAST(e.member_id AS TEXT) || ':' || CAST(e.entry_seq AS TEXT)
@@ -149,7 +149,7 @@ WITH clock AS (
         1,
         8
       ) AS BIGINT)
-    ) % 10000 AS b_nudge_test,
+    ) % 10000 + 10000 AS TEXT) AS decide,
     TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
@@ -166,26 +166,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_2h' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -196,7 +177,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -215,70 +196,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_2h' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -307,26 +227,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'tips_email' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -337,7 +238,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -356,70 +257,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_2h' THEN g.entered_at + INTERVAL '2' HOUR END AS leave_at,
+        CASE g.tile_id WHEN 'wait_2h' THEN 'tips_email' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_2h' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -448,26 +288,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'nudge_test' THEN 'split' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -478,7 +299,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -497,70 +318,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'tips_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'tips_email' THEN 'nudge_test' END AS next_tile,
+        CASE g.tile_id WHEN 'tips_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -589,26 +349,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_5d' THEN 'wait' WHEN 'wait_1d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -619,7 +360,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -638,69 +379,24 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'nudge_test' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
           WHEN 'nudge_test'
           THEN CASE
-            WHEN g.b_nudge_test < 5000
+            WHEN SUBSTRING(g.decide, 1, 5) < '15000'
             THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
+            WHEN SUBSTRING(g.decide, 1, 5) < '20000'
             THEN 'wait_1d'
           END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
           WHEN 'nudge_test'
           THEN CASE
-            WHEN g.b_nudge_test < 5000
+            WHEN SUBSTRING(g.decide, 1, 5) < '15000'
             THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
+            WHEN SUBSTRING(g.decide, 1, 5) < '20000'
             THEN 'email_and_sms'
           END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -730,26 +426,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'sms_nudge' THEN 'action' WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -760,7 +437,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -780,69 +457,13 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
           WHEN 'wait_1d'
           THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
           WHEN 'wait_5d'
           THEN g.entered_at + INTERVAL '5' DAY
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_1d' THEN 'sms_nudge' WHEN 'wait_5d' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_1d' THEN 'next' WHEN 'wait_5d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -871,26 +492,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_4d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -901,7 +503,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -920,70 +522,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'sms_nudge' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'sms_nudge' THEN 'wait_4d' END AS next_tile,
+        CASE g.tile_id WHEN 'sms_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1012,26 +553,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1042,7 +564,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1061,70 +583,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2' HOUR
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1' DAY
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4' DAY
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_4d' THEN g.entered_at + INTERVAL '4' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_4d' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_4d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,

@@ -194,30 +194,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'we_miss_you' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -246,102 +223,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'we_miss_you' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a0 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -364,30 +254,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_5d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -416,102 +283,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'we_miss_you' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'we_miss_you' THEN 'wait_5d' END AS next_tile,
+        CASE g.tile_id WHEN 'we_miss_you' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a1 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -534,30 +314,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'purchased' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -586,102 +343,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_5d' THEN g.entered_at + INTERVAL '5' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_5d' THEN 'purchased' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_5d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a2 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -704,30 +374,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'thank_you' THEN 'action' WHEN 'push_nudge' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -756,71 +403,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'purchased' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
           WHEN 'purchased'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
           WHEN 'purchased'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -840,12 +430,7 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CASE WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a3 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
@@ -874,30 +459,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'wait_3d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -927,101 +489,19 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
           WHEN 'thank_you'
           THEN g.entered_at
           WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'thank_you' THEN 'done' WHEN 'push_nudge' THEN 'wait_3d' END AS next_tile,
+        CASE g.tile_id WHEN 'thank_you' THEN 'next' WHEN 'push_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a4 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1044,30 +524,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'purchased_again' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1096,102 +553,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_3d' THEN g.entered_at + INTERVAL '3' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'purchased_again' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a5 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1215,28 +585,10 @@ WITH clock AS (
     CASE
       WHEN d.nx
       THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
         WHEN 'thank_you_late'
         THEN 'action'
         WHEN 'final_offer'
         THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END
       ELSE m.tile_type
     END AS tile_type,
@@ -1266,71 +618,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'purchased_again' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
           WHEN 'purchased_again'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
           WHEN 'purchased_again'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -1351,8 +646,6 @@ WITH clock AS (
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
           CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
             WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
             THEN 1
           END AS ev_hit
@@ -1384,30 +677,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1437,101 +707,19 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
           WHEN 'thank_you_late'
           THEN g.entered_at
           WHEN 'final_offer'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'thank_you_late' THEN 'done' WHEN 'final_offer' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'thank_you_late' THEN 'next' WHEN 'final_offer' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a7 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

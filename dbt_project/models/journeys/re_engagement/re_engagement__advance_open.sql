@@ -197,30 +197,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'we_miss_you' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -249,102 +226,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'we_miss_you' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a0 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -367,30 +257,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_5d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -419,102 +286,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'we_miss_you' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'we_miss_you' THEN 'wait_5d' END AS next_tile,
+        CASE g.tile_id WHEN 'we_miss_you' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a1 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -537,30 +317,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'purchased' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -589,102 +346,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_5d' THEN g.entered_at + INTERVAL '5' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_5d' THEN 'purchased' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_5d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a2 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -707,30 +377,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'thank_you' THEN 'action' WHEN 'push_nudge' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -759,71 +406,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'purchased' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
           WHEN 'purchased'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
           WHEN 'purchased'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -843,12 +433,7 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CASE WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a3 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
@@ -877,30 +462,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'wait_3d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -930,101 +492,19 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
           WHEN 'thank_you'
           THEN g.entered_at
           WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'thank_you' THEN 'done' WHEN 'push_nudge' THEN 'wait_3d' END AS next_tile,
+        CASE g.tile_id WHEN 'thank_you' THEN 'next' WHEN 'push_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a4 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1047,30 +527,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'purchased_again' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1099,102 +556,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_3d' THEN g.entered_at + INTERVAL '3' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'purchased_again' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a5 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1218,28 +588,10 @@ WITH clock AS (
     CASE
       WHEN d.nx
       THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
         WHEN 'thank_you_late'
         THEN 'action'
         WHEN 'final_offer'
         THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END
       ELSE m.tile_type
     END AS tile_type,
@@ -1269,71 +621,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'purchased_again' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
           WHEN 'purchased_again'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
           WHEN 'purchased_again'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -1354,8 +649,6 @@ WITH clock AS (
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
           CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
             WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
             THEN 1
           END AS ev_hit
@@ -1387,30 +680,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1440,101 +710,19 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
           WHEN 'thank_you_late'
           THEN g.entered_at
           WHEN 'final_offer'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you' ELSE 'push_nudge' END
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'thank_you_late' ELSE 'final_offer' END
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'thank_you_late' THEN 'done' WHEN 'final_offer' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'thank_you_late' THEN 'next' WHEN 'final_offer' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a7 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

@@ -197,30 +197,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'reminder_30d' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -249,106 +226,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN CASE
-            WHEN COALESCE(g.ev_hit, 0) = 1
-            THEN 'renewal_confirmation'
-            ELSE 'reminder_7d'
-          END
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'reminder_30d' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a0 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -371,30 +257,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_23d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -423,106 +286,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN CASE
-            WHEN COALESCE(g.ev_hit, 0) = 1
-            THEN 'renewal_confirmation'
-            ELSE 'reminder_7d'
-          END
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'reminder_30d' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'reminder_30d' THEN 'wait_23d' END AS next_tile,
+        CASE g.tile_id WHEN 'reminder_30d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a1 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -545,30 +317,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'renewed' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -597,106 +346,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN CASE
-            WHEN COALESCE(g.ev_hit, 0) = 1
-            THEN 'renewal_confirmation'
-            ELSE 'reminder_7d'
-          END
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_23d' THEN g.entered_at + INTERVAL '23' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_23d' THEN 'renewed' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_23d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a2 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -720,28 +378,10 @@ WITH clock AS (
     CASE
       WHEN d.nx
       THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
         WHEN 'renewal_confirmation'
         THEN 'action'
         WHEN 'reminder_7d'
         THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END
       ELSE m.tile_type
     END AS tile_type,
@@ -771,75 +411,18 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'renewed' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
           WHEN 'renewed'
           THEN CASE
             WHEN COALESCE(g.ev_hit, 0) = 1
             THEN 'renewal_confirmation'
             ELSE 'reminder_7d'
           END
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
           WHEN 'renewed'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -859,12 +442,7 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CASE WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a3 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
@@ -893,30 +471,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'wait_6d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -946,105 +501,29 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
           WHEN 'renewal_confirmation'
           THEN g.entered_at
           WHEN 'reminder_7d'
           THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
         END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN CASE
-            WHEN COALESCE(g.ev_hit, 0) = 1
-            THEN 'renewal_confirmation'
-            ELSE 'reminder_7d'
-          END
           WHEN 'renewal_confirmation'
           THEN 'done'
           WHEN 'reminder_7d'
           THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
           WHEN 'renewal_confirmation'
           THEN 'next'
           WHEN 'reminder_7d'
           THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a4 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1067,30 +546,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'renewed_again' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1119,106 +575,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN CASE
-            WHEN COALESCE(g.ev_hit, 0) = 1
-            THEN 'renewal_confirmation'
-            ELSE 'reminder_7d'
-          END
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_6d' THEN g.entered_at + INTERVAL '6' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_6d' THEN 'renewed_again' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_6d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a5 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1241,30 +606,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'final_day_email' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1293,75 +635,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'renewed_again' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN CASE
-            WHEN COALESCE(g.ev_hit, 0) = 1
-            THEN 'renewal_confirmation'
-            ELSE 'reminder_7d'
-          END
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
           WHEN 'renewed_again'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
           WHEN 'renewed_again'
           THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -1381,12 +662,7 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CASE WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a6 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
@@ -1415,30 +691,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'final_day_sms' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1467,106 +720,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN CASE
-            WHEN COALESCE(g.ev_hit, 0) = 1
-            THEN 'renewal_confirmation'
-            ELSE 'reminder_7d'
-          END
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'final_day_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'final_day_email' THEN 'final_day_sms' END AS next_tile,
+        CASE g.tile_id WHEN 'final_day_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a7 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1589,30 +751,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1641,106 +780,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN CASE
-            WHEN COALESCE(g.ev_hit, 0) = 1
-            THEN 'renewal_confirmation'
-            ELSE 'reminder_7d'
-          END
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'done' ELSE 'final_day_email' END
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN CASE WHEN COALESCE(g.ev_hit, 0) = 1 THEN 'yes' ELSE 'no' END
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'final_day_sms' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'final_day_sms' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'final_day_sms' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a8 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

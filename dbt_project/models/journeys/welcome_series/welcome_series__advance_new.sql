@@ -157,12 +157,11 @@ WITH clock AS (
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
     e.adm_at AS adm_at,
-    COALESCE((
+    CAST(CASE WHEN COALESCE((
       "p"."onboarding_completed"
-    ), FALSE) AS c_onboarded,
-    COALESCE((
+    ), FALSE) THEN '1' ELSE '0' END AS TEXT) || CAST(CASE WHEN COALESCE((
       "p"."onboarding_completed"
-    ), FALSE) AS c_onboarded_again,
+    ), FALSE) THEN '1' ELSE '0' END AS TEXT) AS decide,
     TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
@@ -179,30 +178,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_1h' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -213,8 +189,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -233,72 +208,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_1h' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -327,30 +239,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'welcome_email' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -361,8 +250,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -381,72 +269,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_1h' THEN g.entered_at + INTERVAL '1' HOUR END AS leave_at,
+        CASE g.tile_id WHEN 'wait_1h' THEN 'welcome_email' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_1h' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -475,30 +300,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'wait_3d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -509,8 +311,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -529,72 +330,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'welcome_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'welcome_email' THEN 'wait_3d' END AS next_tile,
+        CASE g.tile_id WHEN 'welcome_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -623,30 +361,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'onboarded' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -657,8 +372,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -677,72 +391,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_3d' THEN g.entered_at + INTERVAL '3' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'onboarded' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -772,28 +423,10 @@ WITH clock AS (
     CASE
       WHEN d.nx
       THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
         WHEN 'tips_email'
         THEN 'action'
         WHEN 'reminder_email'
         THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END
       ELSE m.tile_type
     END AS tile_type,
@@ -805,8 +438,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -825,71 +457,18 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'onboarded' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
           WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
+          THEN CASE
+            WHEN SUBSTRING(g.decide, 1, 1) = '1'
+            THEN 'tips_email'
+            ELSE 'reminder_email'
+          END
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
           WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
+          THEN CASE WHEN SUBSTRING(g.decide, 1, 1) = '1' THEN 'yes' ELSE 'no' END
         END AS next_via
       FROM (
         SELECT
@@ -919,30 +498,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'wait_2d' THEN 'wait' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -953,8 +509,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -974,71 +529,13 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
           WHEN 'tips_email'
           THEN g.entered_at
           WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'tips_email' THEN 'done' WHEN 'reminder_email' THEN 'wait_2d' END AS next_tile,
+        CASE g.tile_id WHEN 'tips_email' THEN 'next' WHEN 'reminder_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1067,30 +564,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'onboarded_again' THEN 'branch' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1101,8 +575,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1121,72 +594,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_2d' THEN g.entered_at + INTERVAL '2' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_2d' THEN 'onboarded_again' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_2d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1215,30 +625,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'final_nudge' THEN 'action' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1249,8 +636,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1269,71 +655,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'onboarded_again' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
           WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
+          THEN CASE WHEN SUBSTRING(g.decide, 2, 1) = '1' THEN 'done' ELSE 'final_nudge' END
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
           WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
+          THEN CASE WHEN SUBSTRING(g.decide, 2, 1) = '1' THEN 'yes' ELSE 'no' END
         END AS next_via
       FROM (
         SELECT
@@ -1363,30 +692,7 @@ WITH clock AS (
     CASE WHEN d.nx THEN m.next_tile ELSE m.tile_id END AS tile_id,
     CASE
       WHEN d.nx
-      THEN CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END
+      THEN CASE m.next_tile WHEN 'done' THEN 'exit' END
       ELSE m.tile_type
     END AS tile_type,
     CASE WHEN d.nx THEN m.tile_id ELSE m.from_tile END AS from_tile,
@@ -1397,8 +703,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1417,72 +722,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'tips_email' ELSE 'reminder_email' END
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'done' ELSE 'final_nudge' END
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN CASE WHEN g.c_onboarded THEN 'yes' ELSE 'no' END
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN CASE WHEN g.c_onboarded_again THEN 'yes' ELSE 'no' END
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'final_nudge' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'final_nudge' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'final_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,

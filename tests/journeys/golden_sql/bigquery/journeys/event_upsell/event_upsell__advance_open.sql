@@ -183,32 +183,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 1, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'wait_for_limit' THEN 'wait' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -235,99 +210,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'next', 'timeout')
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_for_limit' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS DATETIME) AS ev_at,
+          CAST(NULL AS INT64) AS ev_hit
         FROM a0 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -351,25 +242,9 @@ WITH clock AS (
     IF(
       d.nx,
       CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
         WHEN 'upgrade_email'
         THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
+        WHEN 'no_limit_reached'
         THEN 'exit'
       END,
       m.tile_type
@@ -401,58 +276,16 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
           WHEN 'wait_for_limit'
           THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
         END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
           WHEN 'wait_for_limit'
           THEN IF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
           WHEN 'wait_for_limit'
           THEN IF(NOT g.ev_at IS NULL, 'next', 'timeout')
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -476,23 +309,13 @@ WITH clock AS (
             AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
             THEN v.occurred_at
           END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a1 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
           AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
+          AND f.entered_at > v.after
+          AND f.entered_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -513,32 +336,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 3, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'wait_3d' THEN 'wait' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -565,99 +363,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'next', 'timeout')
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'upgrade_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'upgrade_email' THEN 'wait_3d' END AS next_tile,
+        CASE g.tile_id WHEN 'upgrade_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS DATETIME) AS ev_at,
+          CAST(NULL AS INT64) AS ev_hit
         FROM a2 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -678,32 +392,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 4, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'started_trial' THEN 'branch' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -730,99 +419,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'next', 'timeout')
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_3d' THEN g.entered_at + INTERVAL '3' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'started_trial' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS DATETIME) AS ev_at,
+          CAST(NULL AS INT64) AS ev_hit
         FROM a3 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -846,26 +451,10 @@ WITH clock AS (
     IF(
       d.nx,
       CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
         WHEN 'wait_12d'
         THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
         WHEN 'case_study_email'
         THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END,
       m.tile_type
     ) AS tile_type,
@@ -895,59 +484,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'started_trial' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
           WHEN 'started_trial'
           THEN IF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'next', 'timeout')
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
           WHEN 'started_trial'
           THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -966,28 +510,14 @@ WITH clock AS (
           f.tz,
           f.adm_at,
           f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
+          CAST(NULL AS DATETIME) AS ev_at,
           CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a4 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
           AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
+          AND f.entered_journey_at > v.after
+          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1010,28 +540,7 @@ WITH clock AS (
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'trial_ending_email' THEN 'action' WHEN 'done' THEN 'exit' END,
       m.tile_type
     ) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -1061,98 +570,24 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
           WHEN 'wait_12d'
           THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
           WHEN 'case_study_email'
           THEN g.entered_at
         END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
           WHEN 'wait_12d'
           THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
           WHEN 'case_study_email'
           THEN 'done'
         END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'next', 'timeout')
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_12d' THEN 'next' WHEN 'case_study_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS DATETIME) AS ev_at,
+          CAST(NULL AS INT64) AS ev_hit
         FROM a5 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1173,32 +608,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 7, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_for_limit'
-        THEN 'wait'
-        WHEN 'no_limit_reached'
-        THEN 'exit'
-        WHEN 'upgrade_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'started_trial'
-        THEN 'branch'
-        WHEN 'wait_12d'
-        THEN 'wait'
-        WHEN 'trial_ending_email'
-        THEN 'action'
-        WHEN 'case_study_email'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'done' THEN 'exit' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -1225,99 +635,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_for_limit'
-          THEN COALESCE(g.ev_at, g.entered_at + INTERVAL '30' DAY)
-          WHEN 'upgrade_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'started_trial'
-          THEN g.entered_at
-          WHEN 'wait_12d'
-          THEN g.entered_at + INTERVAL '12' DAY
-          WHEN 'trial_ending_email'
-          THEN g.entered_at
-          WHEN 'case_study_email'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_for_limit'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'upgrade_email', 'no_limit_reached')
-          WHEN 'upgrade_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'started_trial'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'wait_12d', 'case_study_email')
-          WHEN 'wait_12d'
-          THEN 'trial_ending_email'
-          WHEN 'trial_ending_email'
-          THEN 'done'
-          WHEN 'case_study_email'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_for_limit'
-          THEN IF(NOT g.ev_at IS NULL, 'next', 'timeout')
-          WHEN 'upgrade_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'started_trial'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'wait_12d'
-          THEN 'next'
-          WHEN 'trial_ending_email'
-          THEN 'next'
-          WHEN 'case_study_email'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'trial_ending_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'trial_ending_email' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'trial_ending_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
-          CASE
-            WHEN f.tile_id = 'wait_for_limit'
-            AND v.occurred_at <= f.entered_at + INTERVAL '30' DAY
-            THEN v.occurred_at
-          END AS ev_at,
-          CASE WHEN f.tile_id = 'started_trial' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          f.*,
+          CAST(NULL AS DATETIME) AS ev_at,
+          CAST(NULL AS INT64) AS ev_hit
         FROM a6 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END > v.after
-          AND CASE f.tile_id
-            WHEN 'wait_for_limit'
-            THEN f.entered_at
-            WHEN 'started_trial'
-            THEN f.entered_journey_at
-          END <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

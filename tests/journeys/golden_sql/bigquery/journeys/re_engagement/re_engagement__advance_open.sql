@@ -195,34 +195,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 1, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'we_miss_you' THEN 'action' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -249,102 +222,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you', 'push_nudge')
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you_late', 'final_offer')
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'we_miss_you' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a0 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -365,34 +251,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 2, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'wait_5d' THEN 'wait' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -419,102 +278,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you', 'push_nudge')
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you_late', 'final_offer')
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'we_miss_you' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'we_miss_you' THEN 'wait_5d' END AS next_tile,
+        CASE g.tile_id WHEN 'we_miss_you' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a1 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -535,34 +307,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 3, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'purchased' THEN 'branch' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -589,102 +334,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you', 'push_nudge')
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you_late', 'final_offer')
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_5d' THEN g.entered_at + INTERVAL '5' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_5d' THEN 'purchased' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_5d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a2 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -707,30 +365,7 @@ WITH clock AS (
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'thank_you' THEN 'action' WHEN 'push_nudge' THEN 'action' END,
       m.tile_type
     ) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -759,72 +394,12 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'purchased' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
           WHEN 'purchased'
           THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you', 'push_nudge')
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you_late', 'final_offer')
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
         END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'purchased' THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no') END AS next_via
       FROM (
         SELECT
           f.member_id,
@@ -843,12 +418,7 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CASE WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a3 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
@@ -877,30 +447,7 @@ WITH clock AS (
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'wait_3d' THEN 'wait' END,
       m.tile_type
     ) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -930,101 +477,19 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
           WHEN 'thank_you'
           THEN g.entered_at
           WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you', 'push_nudge')
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you_late', 'final_offer')
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'thank_you' THEN 'done' WHEN 'push_nudge' THEN 'wait_3d' END AS next_tile,
+        CASE g.tile_id WHEN 'thank_you' THEN 'next' WHEN 'push_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a4 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1045,34 +510,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 6, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'purchased_again' THEN 'branch' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -1099,102 +537,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you', 'push_nudge')
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you_late', 'final_offer')
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_3d' THEN g.entered_at + INTERVAL '3' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'purchased_again' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a5 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1218,28 +569,10 @@ WITH clock AS (
     IF(
       d.nx,
       CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
         WHEN 'thank_you_late'
         THEN 'action'
         WHEN 'final_offer'
         THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END,
       m.tile_type
     ) AS tile_type,
@@ -1269,71 +602,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'purchased_again' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
-          WHEN 'thank_you_late'
-          THEN g.entered_at
-          WHEN 'final_offer'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you', 'push_nudge')
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
           WHEN 'purchased_again'
           THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you_late', 'final_offer')
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
           WHEN 'purchased_again'
           THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -1354,8 +630,6 @@ WITH clock AS (
           f.live,
           CAST(NULL AS DATETIME) AS ev_at,
           CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
             WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
             THEN 1
           END AS ev_hit
@@ -1385,34 +659,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 8, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'we_miss_you'
-        THEN 'action'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'purchased'
-        THEN 'branch'
-        WHEN 'thank_you'
-        THEN 'action'
-        WHEN 'push_nudge'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'purchased_again'
-        THEN 'branch'
-        WHEN 'thank_you_late'
-        THEN 'action'
-        WHEN 'final_offer'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'done' THEN 'exit' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -1440,101 +687,19 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'we_miss_you'
-          THEN g.entered_at
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5' DAY
-          WHEN 'purchased'
-          THEN g.entered_at
-          WHEN 'thank_you'
-          THEN g.entered_at
-          WHEN 'push_nudge'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'purchased_again'
-          THEN g.entered_at
           WHEN 'thank_you_late'
           THEN g.entered_at
           WHEN 'final_offer'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'we_miss_you'
-          WHEN 'we_miss_you'
-          THEN 'wait_5d'
-          WHEN 'wait_5d'
-          THEN 'purchased'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you', 'push_nudge')
-          WHEN 'thank_you'
-          THEN 'done'
-          WHEN 'push_nudge'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'purchased_again'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'thank_you_late', 'final_offer')
-          WHEN 'thank_you_late'
-          THEN 'done'
-          WHEN 'final_offer'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'we_miss_you'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-          WHEN 'purchased'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you'
-          THEN 'next'
-          WHEN 'push_nudge'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'purchased_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'thank_you_late'
-          THEN 'next'
-          WHEN 'final_offer'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'thank_you_late' THEN 'done' WHEN 'final_offer' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'thank_you_late' THEN 'next' WHEN 'final_offer' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'purchased' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'purchased_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a7 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

@@ -195,34 +195,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 1, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'reminder_30d' THEN 'action' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -249,102 +222,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'reminder_30d' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a0 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -365,34 +251,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 2, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'wait_23d' THEN 'wait' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -419,102 +278,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'reminder_30d' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'reminder_30d' THEN 'wait_23d' END AS next_tile,
+        CASE g.tile_id WHEN 'reminder_30d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a1 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -535,34 +307,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 3, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'renewed' THEN 'branch' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -589,102 +334,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_23d' THEN g.entered_at + INTERVAL '23' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_23d' THEN 'renewed' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_23d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a2 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -708,28 +366,10 @@ WITH clock AS (
     IF(
       d.nx,
       CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
         WHEN 'renewal_confirmation'
         THEN 'action'
         WHEN 'reminder_7d'
         THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END,
       m.tile_type
     ) AS tile_type,
@@ -759,72 +399,12 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'renewed' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
           WHEN 'renewed'
           THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
         END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'renewed' THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no') END AS next_via
       FROM (
         SELECT
           f.member_id,
@@ -843,12 +423,7 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CASE WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a3 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
@@ -877,30 +452,7 @@ WITH clock AS (
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'wait_6d' THEN 'wait' END,
       m.tile_type
     ) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -930,101 +482,29 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
           WHEN 'renewal_confirmation'
           THEN g.entered_at
           WHEN 'reminder_7d'
           THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
         END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
           WHEN 'renewal_confirmation'
           THEN 'done'
           WHEN 'reminder_7d'
           THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
           WHEN 'renewal_confirmation'
           THEN 'next'
           WHEN 'reminder_7d'
           THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a4 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1045,34 +525,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 6, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'renewed_again' THEN 'branch' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -1099,102 +552,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_6d' THEN g.entered_at + INTERVAL '6' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_6d' THEN 'renewed_again' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_6d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a5 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1217,30 +583,7 @@ WITH clock AS (
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'final_day_email' THEN 'action' END,
       m.tile_type
     ) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -1269,71 +612,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'renewed_again' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
           WHEN 'renewed_again'
           THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
           WHEN 'renewed_again'
           THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -1353,12 +639,7 @@ WITH clock AS (
           f.adm_at,
           f.live,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CASE WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
         FROM a6 AS f
         LEFT JOIN evt AS v
           ON v.member_id = f.member_id
@@ -1385,34 +666,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 8, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'final_day_sms' THEN 'action' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -1439,102 +693,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'final_day_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'final_day_email' THEN 'final_day_sms' END AS next_tile,
+        CASE g.tile_id WHEN 'final_day_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a7 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1555,34 +722,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 9, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'reminder_30d'
-        THEN 'action'
-        WHEN 'wait_23d'
-        THEN 'wait'
-        WHEN 'renewed'
-        THEN 'branch'
-        WHEN 'renewal_confirmation'
-        THEN 'action'
-        WHEN 'reminder_7d'
-        THEN 'action'
-        WHEN 'wait_6d'
-        THEN 'wait'
-        WHEN 'renewed_again'
-        THEN 'branch'
-        WHEN 'final_day_email'
-        THEN 'action'
-        WHEN 'final_day_sms'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'done' THEN 'exit' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -1609,102 +749,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'reminder_30d'
-          THEN g.entered_at
-          WHEN 'wait_23d'
-          THEN g.entered_at + INTERVAL '23' DAY
-          WHEN 'renewed'
-          THEN g.entered_at
-          WHEN 'renewal_confirmation'
-          THEN g.entered_at
-          WHEN 'reminder_7d'
-          THEN g.entered_at
-          WHEN 'wait_6d'
-          THEN g.entered_at + INTERVAL '6' DAY
-          WHEN 'renewed_again'
-          THEN g.entered_at
-          WHEN 'final_day_email'
-          THEN g.entered_at
-          WHEN 'final_day_sms'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'reminder_30d'
-          WHEN 'reminder_30d'
-          THEN 'wait_23d'
-          WHEN 'wait_23d'
-          THEN 'renewed'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'renewal_confirmation', 'reminder_7d')
-          WHEN 'renewal_confirmation'
-          THEN 'done'
-          WHEN 'reminder_7d'
-          THEN 'wait_6d'
-          WHEN 'wait_6d'
-          THEN 'renewed_again'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'done', 'final_day_email')
-          WHEN 'final_day_email'
-          THEN 'final_day_sms'
-          WHEN 'final_day_sms'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'reminder_30d'
-          THEN 'next'
-          WHEN 'wait_23d'
-          THEN 'next'
-          WHEN 'renewed'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'renewal_confirmation'
-          THEN 'next'
-          WHEN 'reminder_7d'
-          THEN 'next'
-          WHEN 'wait_6d'
-          THEN 'next'
-          WHEN 'renewed_again'
-          THEN IF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'final_day_email'
-          THEN 'next'
-          WHEN 'final_day_sms'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'final_day_sms' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'final_day_sms' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'final_day_sms' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS DATETIME) AS ev_at,
-          CASE
-            WHEN f.tile_id = 'renewed' AND v.occurred_at <= f.entered_at
-            THEN 1
-            WHEN f.tile_id = 'renewed_again' AND v.occurred_at <= f.entered_at
-            THEN 1
-          END AS ev_hit
+          CAST(NULL AS INT64) AS ev_hit
         FROM a8 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

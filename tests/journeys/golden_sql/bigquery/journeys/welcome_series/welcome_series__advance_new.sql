@@ -157,12 +157,11 @@ WITH clock AS (
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
     e.adm_at AS adm_at,
-    COALESCE((
+    CAST(IF(COALESCE((
       `p`.`onboarding_completed`
-    ), FALSE) AS c_onboarded,
-    COALESCE((
+    ), FALSE), '1', '0') AS STRING) || CAST(IF(COALESCE((
       `p`.`onboarding_completed`
-    ), FALSE) AS c_onboarded_again,
+    ), FALSE), '1', '0') AS STRING) AS decide,
     TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
@@ -177,34 +176,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 1, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'wait_1h' THEN 'wait' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -213,8 +185,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -233,72 +204,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_1h' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -325,34 +233,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 2, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'welcome_email' THEN 'action' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -361,8 +242,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -381,72 +261,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_1h' THEN g.entered_at + INTERVAL '1' HOUR END AS leave_at,
+        CASE g.tile_id WHEN 'wait_1h' THEN 'welcome_email' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_1h' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -473,34 +290,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 3, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'wait_3d' THEN 'wait' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -509,8 +299,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -529,72 +318,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'welcome_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'welcome_email' THEN 'wait_3d' END AS next_tile,
+        CASE g.tile_id WHEN 'welcome_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -621,34 +347,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 4, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'onboarded' THEN 'branch' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -657,8 +356,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -677,72 +375,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_3d' THEN g.entered_at + INTERVAL '3' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'onboarded' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -772,28 +407,10 @@ WITH clock AS (
     IF(
       d.nx,
       CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
         WHEN 'tips_email'
         THEN 'action'
         WHEN 'reminder_email'
         THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END,
       m.tile_type
     ) AS tile_type,
@@ -805,8 +422,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -825,71 +441,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'onboarded' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
           WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
+          THEN IF(SUBSTRING(g.decide, 1, 1) = '1', 'tips_email', 'reminder_email')
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
           WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
+          THEN IF(SUBSTRING(g.decide, 1, 1) = '1', 'yes', 'no')
         END AS next_via
       FROM (
         SELECT
@@ -919,30 +478,7 @@ WITH clock AS (
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'wait_2d' THEN 'wait' END,
       m.tile_type
     ) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -953,8 +489,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -974,71 +509,13 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
           WHEN 'tips_email'
           THEN g.entered_at
           WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'tips_email' THEN 'done' WHEN 'reminder_email' THEN 'wait_2d' END AS next_tile,
+        CASE g.tile_id WHEN 'tips_email' THEN 'next' WHEN 'reminder_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1065,34 +542,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 7, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'onboarded_again' THEN 'branch' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -1101,8 +551,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1121,72 +570,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_2d' THEN g.entered_at + INTERVAL '2' DAY END AS leave_at,
+        CASE g.tile_id WHEN 'wait_2d' THEN 'onboarded_again' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_2d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1215,30 +601,7 @@ WITH clock AS (
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'final_nudge' THEN 'action' END,
       m.tile_type
     ) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -1249,8 +612,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1269,71 +631,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'onboarded_again' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
           WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
+          THEN IF(SUBSTRING(g.decide, 2, 1) = '1', 'done', 'final_nudge')
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
           WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
+          THEN IF(SUBSTRING(g.decide, 2, 1) = '1', 'yes', 'no')
         END AS next_via
       FROM (
         SELECT
@@ -1361,34 +666,7 @@ WITH clock AS (
     m.entered_journey_at,
     IF(d.nx, 9, m.step_no) AS step_no,
     IF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IF(d.nx, CASE m.next_tile WHEN 'done' THEN 'exit' END, m.tile_type) AS tile_type,
     IF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IF(d.nx, m.next_via, m.via) AS via,
@@ -1397,8 +675,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1417,72 +694,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1' HOUR
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3' DAY
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2' DAY
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'final_nudge' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'final_nudge' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'final_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,

@@ -141,7 +141,7 @@ WITH clock AS (
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
     e.adm_at AS adm_at,
-    (
+    CAST((
       TO_NUMBER(
         SUBSTRING(
           MD5(
@@ -152,7 +152,7 @@ WITH clock AS (
         ),
         'XXXXXXXX'
       )
-    ) % 10000 AS b_nudge_test,
+    ) % 10000 + 10000 AS VARCHAR) AS decide,
     TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
@@ -167,30 +167,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 1, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'wait_2h' THEN 'wait' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -199,7 +176,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -218,70 +195,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2 HOUR'
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4 DAY'
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5 DAY'
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_2h' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -308,30 +224,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 2, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'tips_email' THEN 'action' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -340,7 +233,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -359,70 +252,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2 HOUR'
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4 DAY'
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5 DAY'
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_2h' THEN g.entered_at + INTERVAL '2 HOUR' END AS leave_at,
+        CASE g.tile_id WHEN 'wait_2h' THEN 'tips_email' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_2h' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -449,30 +281,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 3, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'nudge_test' THEN 'split' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -481,7 +290,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -500,70 +309,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2 HOUR'
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4 DAY'
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5 DAY'
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'tips_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'tips_email' THEN 'nudge_test' END AS next_tile,
+        CASE g.tile_id WHEN 'tips_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -592,26 +340,7 @@ WITH clock AS (
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IFF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'wait_5d' THEN 'wait' WHEN 'wait_1d' THEN 'wait' END,
       m.tile_type
     ) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -622,7 +351,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -641,69 +370,24 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'nudge_test' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2 HOUR'
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4 DAY'
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5 DAY'
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
           WHEN 'nudge_test'
           THEN CASE
-            WHEN g.b_nudge_test < 5000
+            WHEN SUBSTRING(g.decide, 1, 5) < '15000'
             THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
+            WHEN SUBSTRING(g.decide, 1, 5) < '20000'
             THEN 'wait_1d'
           END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
           WHEN 'nudge_test'
           THEN CASE
-            WHEN g.b_nudge_test < 5000
+            WHEN SUBSTRING(g.decide, 1, 5) < '15000'
             THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
+            WHEN SUBSTRING(g.decide, 1, 5) < '20000'
             THEN 'email_and_sms'
           END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
         END AS next_via
       FROM (
         SELECT
@@ -733,26 +417,7 @@ WITH clock AS (
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IFF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'sms_nudge' THEN 'action' WHEN 'done' THEN 'exit' END,
       m.tile_type
     ) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -763,7 +428,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -783,69 +448,13 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2 HOUR'
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
           WHEN 'wait_1d'
           THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4 DAY'
           WHEN 'wait_5d'
           THEN g.entered_at + INTERVAL '5 DAY'
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_1d' THEN 'sms_nudge' WHEN 'wait_5d' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_1d' THEN 'next' WHEN 'wait_5d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -872,30 +481,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 6, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'wait_4d' THEN 'wait' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -904,7 +490,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -923,70 +509,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2 HOUR'
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4 DAY'
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5 DAY'
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'sms_nudge' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'sms_nudge' THEN 'wait_4d' END AS next_tile,
+        CASE g.tile_id WHEN 'sms_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1013,30 +538,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 7, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_2h'
-        THEN 'wait'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'nudge_test'
-        THEN 'split'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'sms_nudge'
-        THEN 'action'
-        WHEN 'wait_4d'
-        THEN 'wait'
-        WHEN 'wait_5d'
-        THEN 'wait'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'done' THEN 'exit' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -1045,7 +547,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.b_nudge_test,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1064,70 +566,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_2h'
-          THEN g.entered_at + INTERVAL '2 HOUR'
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'nudge_test'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'sms_nudge'
-          THEN g.entered_at
-          WHEN 'wait_4d'
-          THEN g.entered_at + INTERVAL '4 DAY'
-          WHEN 'wait_5d'
-          THEN g.entered_at + INTERVAL '5 DAY'
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_2h'
-          WHEN 'wait_2h'
-          THEN 'tips_email'
-          WHEN 'tips_email'
-          THEN 'nudge_test'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'wait_5d'
-            WHEN g.b_nudge_test < 10000
-            THEN 'wait_1d'
-          END
-          WHEN 'wait_1d'
-          THEN 'sms_nudge'
-          WHEN 'sms_nudge'
-          THEN 'wait_4d'
-          WHEN 'wait_4d'
-          THEN 'done'
-          WHEN 'wait_5d'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_2h'
-          THEN 'next'
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'nudge_test'
-          THEN CASE
-            WHEN g.b_nudge_test < 5000
-            THEN 'email_only'
-            WHEN g.b_nudge_test < 10000
-            THEN 'email_and_sms'
-          END
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'sms_nudge'
-          THEN 'next'
-          WHEN 'wait_4d'
-          THEN 'next'
-          WHEN 'wait_5d'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_4d' THEN g.entered_at + INTERVAL '4 DAY' END AS leave_at,
+        CASE g.tile_id WHEN 'wait_4d' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_4d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,

@@ -186,34 +186,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 1, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
-        WHEN 'loyalty_reward'
-        THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
-        WHEN 'review_request'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'wait_1d' THEN 'wait' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -240,97 +213,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
-          WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
-          THEN g.entered_at
-          WHEN 'review_request'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
-          WHEN 'loyalty_reward'
-          THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
-          WHEN 'review_request'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
-          THEN 'next'
-          WHEN 'review_request'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_1d' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a0 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -351,34 +242,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 2, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
-        WHEN 'loyalty_reward'
-        THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
-        WHEN 'review_request'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'confirmation_email' THEN 'action' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -405,97 +269,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
-          WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
-          THEN g.entered_at
-          WHEN 'review_request'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
-          WHEN 'loyalty_reward'
-          THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
-          WHEN 'review_request'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
-          THEN 'next'
-          WHEN 'review_request'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_1d' THEN g.entered_at + INTERVAL '1 DAY' END AS leave_at,
+        CASE g.tile_id WHEN 'wait_1d' THEN 'confirmation_email' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_1d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a1 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -516,34 +298,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 3, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
-        WHEN 'loyalty_reward'
-        THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
-        WHEN 'review_request'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'wait_7d' THEN 'wait' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -570,97 +325,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
-          WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
-          THEN g.entered_at
-          WHEN 'review_request'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
-          WHEN 'loyalty_reward'
-          THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
-          WHEN 'review_request'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
-          THEN 'next'
-          WHEN 'review_request'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'confirmation_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'confirmation_email' THEN 'wait_7d' END AS next_tile,
+        CASE g.tile_id WHEN 'confirmation_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a2 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -681,34 +354,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 4, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
-        WHEN 'loyalty_reward'
-        THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
-        WHEN 'review_request'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'check_in_email' THEN 'action' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -735,97 +381,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
-          WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
-          THEN g.entered_at
-          WHEN 'review_request'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
-          WHEN 'loyalty_reward'
-          THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
-          WHEN 'review_request'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
-          THEN 'next'
-          WHEN 'review_request'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_7d' THEN g.entered_at + INTERVAL '7 DAY' END AS leave_at,
+        CASE g.tile_id WHEN 'wait_7d' THEN 'check_in_email' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_7d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a3 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -846,34 +410,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 5, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
-        WHEN 'loyalty_reward'
-        THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
-        WHEN 'review_request'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'wait_14d' THEN 'wait' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -900,97 +437,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
-          WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
-          THEN g.entered_at
-          WHEN 'review_request'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
-          WHEN 'loyalty_reward'
-          THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
-          WHEN 'review_request'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
-          THEN 'next'
-          WHEN 'review_request'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'check_in_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'check_in_email' THEN 'wait_14d' END AS next_tile,
+        CASE g.tile_id WHEN 'check_in_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a4 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1011,34 +466,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 6, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
-        WHEN 'loyalty_reward'
-        THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
-        WHEN 'review_request'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'reviewed' THEN 'branch' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -1065,97 +493,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
-          WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
-          THEN g.entered_at
-          WHEN 'review_request'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
-          WHEN 'loyalty_reward'
-          THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
-          WHEN 'review_request'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
-          THEN 'next'
-          WHEN 'review_request'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_14d' THEN g.entered_at + INTERVAL '14 DAY' END AS leave_at,
+        CASE g.tile_id WHEN 'wait_14d' THEN 'reviewed' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_14d' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a5 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1179,28 +525,10 @@ WITH clock AS (
     IFF(
       d.nx,
       CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
         WHEN 'loyalty_reward'
         THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
         WHEN 'review_request'
         THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END,
       m.tile_type
     ) AS tile_type,
@@ -1230,72 +558,12 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'reviewed' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
-          WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
-          THEN g.entered_at
-          WHEN 'review_request'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
           WHEN 'reviewed'
           THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
-          WHEN 'loyalty_reward'
-          THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
-          WHEN 'review_request'
-          THEN 'done'
         END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
-          THEN 'next'
-          WHEN 'review_request'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'reviewed' THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no') END AS next_via
       FROM (
         SELECT
           f.member_id,
@@ -1343,30 +611,7 @@ WITH clock AS (
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IFF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
-        WHEN 'loyalty_reward'
-        THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
-        WHEN 'review_request'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'thank_you_email' THEN 'action' WHEN 'done' THEN 'exit' END,
       m.tile_type
     ) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -1396,96 +641,29 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
           WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
           THEN g.entered_at
           WHEN 'review_request'
           THEN g.entered_at
         END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
           WHEN 'loyalty_reward'
           THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
           WHEN 'review_request'
           THEN 'done'
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
           WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
           THEN 'next'
           WHEN 'review_request'
           THEN 'next'
         END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a7 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c
@@ -1506,34 +684,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 9, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1d'
-        THEN 'wait'
-        WHEN 'confirmation_email'
-        THEN 'action'
-        WHEN 'wait_7d'
-        THEN 'wait'
-        WHEN 'check_in_email'
-        THEN 'action'
-        WHEN 'wait_14d'
-        THEN 'wait'
-        WHEN 'reviewed'
-        THEN 'branch'
-        WHEN 'loyalty_reward'
-        THEN 'webhook'
-        WHEN 'thank_you_email'
-        THEN 'action'
-        WHEN 'review_request'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'done' THEN 'exit' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -1560,97 +711,15 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1d'
-          THEN g.entered_at + INTERVAL '1 DAY'
-          WHEN 'confirmation_email'
-          THEN g.entered_at
-          WHEN 'wait_7d'
-          THEN g.entered_at + INTERVAL '7 DAY'
-          WHEN 'check_in_email'
-          THEN g.entered_at
-          WHEN 'wait_14d'
-          THEN g.entered_at + INTERVAL '14 DAY'
-          WHEN 'reviewed'
-          THEN g.entered_at
-          WHEN 'loyalty_reward'
-          THEN g.entered_at
-          WHEN 'thank_you_email'
-          THEN g.entered_at
-          WHEN 'review_request'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1d'
-          WHEN 'wait_1d'
-          THEN 'confirmation_email'
-          WHEN 'confirmation_email'
-          THEN 'wait_7d'
-          WHEN 'wait_7d'
-          THEN 'check_in_email'
-          WHEN 'check_in_email'
-          THEN 'wait_14d'
-          WHEN 'wait_14d'
-          THEN 'reviewed'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'loyalty_reward', 'review_request')
-          WHEN 'loyalty_reward'
-          THEN 'thank_you_email'
-          WHEN 'thank_you_email'
-          THEN 'done'
-          WHEN 'review_request'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1d'
-          THEN 'next'
-          WHEN 'confirmation_email'
-          THEN 'next'
-          WHEN 'wait_7d'
-          THEN 'next'
-          WHEN 'check_in_email'
-          THEN 'next'
-          WHEN 'wait_14d'
-          THEN 'next'
-          WHEN 'reviewed'
-          THEN IFF(COALESCE(g.ev_hit, 0) = 1, 'yes', 'no')
-          WHEN 'loyalty_reward'
-          THEN 'next'
-          WHEN 'thank_you_email'
-          THEN 'next'
-          WHEN 'review_request'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'thank_you_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'thank_you_email' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'thank_you_email' THEN 'next' END AS next_via
       FROM (
         SELECT
-          f.member_id,
-          f.entry_seq,
-          f.entered_journey_at,
-          f.step_no,
-          f.tile_id,
-          f.tile_type,
-          f.from_tile,
-          f.from_entered_at,
-          f.via,
-          f.entered_at,
-          f.exit_at,
-          f.x_reason,
-          f.tz,
-          f.adm_at,
-          f.live,
+          f.*,
           CAST(NULL AS TIMESTAMP) AS ev_at,
-          CASE WHEN f.tile_id = 'reviewed' AND v.occurred_at <= f.entered_at THEN 1 END AS ev_hit
+          CAST(NULL AS INT) AS ev_hit
         FROM a8 AS f
-        LEFT JOIN evt AS v
-          ON v.member_id = f.member_id
-          AND v.tile_id = f.tile_id
-          AND f.entered_journey_at > v.after
-          AND f.entered_journey_at <= v.occurred_at
       ) AS g
     ) AS m
     CROSS JOIN clock AS c

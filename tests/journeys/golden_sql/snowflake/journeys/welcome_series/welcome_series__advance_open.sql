@@ -156,12 +156,11 @@ WITH clock AS (
     x.x_reason,
     COALESCE(p.valid_timezone, 'UTC') AS tz,
     e.adm_at AS adm_at,
-    COALESCE((
+    CAST(IFF(COALESCE((
       "p"."onboarding_completed"
-    ), FALSE) AS c_onboarded,
-    COALESCE((
+    ), FALSE), '1', '0') AS VARCHAR) || CAST(IFF(COALESCE((
       "p"."onboarding_completed"
-    ), FALSE) AS c_onboarded_again,
+    ), FALSE), '1', '0') AS VARCHAR) AS decide,
     TRUE AS live
   FROM entries AS e
   CROSS JOIN clock AS c
@@ -176,34 +175,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 1, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'wait_1h' THEN 'wait' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -212,8 +184,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -232,72 +203,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'start' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'start' THEN 'wait_1h' END AS next_tile,
+        CASE g.tile_id WHEN 'start' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -324,34 +232,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 2, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'welcome_email' THEN 'action' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -360,8 +241,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -380,72 +260,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_1h' THEN g.entered_at + INTERVAL '1 HOUR' END AS leave_at,
+        CASE g.tile_id WHEN 'wait_1h' THEN 'welcome_email' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_1h' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -472,34 +289,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 3, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'wait_3d' THEN 'wait' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -508,8 +298,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -528,72 +317,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'welcome_email' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'welcome_email' THEN 'wait_3d' END AS next_tile,
+        CASE g.tile_id WHEN 'welcome_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -620,34 +346,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 4, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'onboarded' THEN 'branch' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -656,8 +355,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -676,72 +374,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_3d' THEN g.entered_at + INTERVAL '3 DAY' END AS leave_at,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'onboarded' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_3d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -771,28 +406,10 @@ WITH clock AS (
     IFF(
       d.nx,
       CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
         WHEN 'tips_email'
         THEN 'action'
         WHEN 'reminder_email'
         THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
       END,
       m.tile_type
     ) AS tile_type,
@@ -804,8 +421,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -824,71 +440,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'onboarded' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
           WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
+          THEN IFF(SUBSTRING(g.decide, 1, 1) = '1', 'tips_email', 'reminder_email')
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
           WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
+          THEN IFF(SUBSTRING(g.decide, 1, 1) = '1', 'yes', 'no')
         END AS next_via
       FROM (
         SELECT
@@ -918,30 +477,7 @@ WITH clock AS (
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IFF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'wait_2d' THEN 'wait' END,
       m.tile_type
     ) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -952,8 +488,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -973,71 +508,13 @@ WITH clock AS (
       SELECT
         g.*,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
-          WHEN 'onboarded'
-          THEN g.entered_at
           WHEN 'tips_email'
           THEN g.entered_at
           WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
           THEN g.entered_at
         END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'tips_email' THEN 'done' WHEN 'reminder_email' THEN 'wait_2d' END AS next_tile,
+        CASE g.tile_id WHEN 'tips_email' THEN 'next' WHEN 'reminder_email' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1064,34 +541,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 7, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'onboarded_again' THEN 'branch' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -1100,8 +550,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1120,72 +569,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'wait_2d' THEN g.entered_at + INTERVAL '2 DAY' END AS leave_at,
+        CASE g.tile_id WHEN 'wait_2d' THEN 'onboarded_again' END AS next_tile,
+        CASE g.tile_id WHEN 'wait_2d' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
@@ -1214,30 +600,7 @@ WITH clock AS (
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
     IFF(
       d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
+      CASE m.next_tile WHEN 'done' THEN 'exit' WHEN 'final_nudge' THEN 'action' END,
       m.tile_type
     ) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
@@ -1248,8 +611,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1268,71 +630,14 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
+        CASE g.tile_id WHEN 'onboarded_again' THEN g.entered_at END AS leave_at,
         CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
           WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
+          THEN IFF(SUBSTRING(g.decide, 2, 1) = '1', 'done', 'final_nudge')
         END AS next_tile,
         CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
           WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
+          THEN IFF(SUBSTRING(g.decide, 2, 1) = '1', 'yes', 'no')
         END AS next_via
       FROM (
         SELECT
@@ -1360,34 +665,7 @@ WITH clock AS (
     m.entered_journey_at,
     IFF(d.nx, 9, m.step_no) AS step_no,
     IFF(d.nx, m.next_tile, m.tile_id) AS tile_id,
-    IFF(
-      d.nx,
-      CASE m.next_tile
-        WHEN 'start'
-        THEN 'entry'
-        WHEN 'wait_1h'
-        THEN 'wait'
-        WHEN 'welcome_email'
-        THEN 'action'
-        WHEN 'wait_3d'
-        THEN 'wait'
-        WHEN 'onboarded'
-        THEN 'branch'
-        WHEN 'tips_email'
-        THEN 'action'
-        WHEN 'reminder_email'
-        THEN 'action'
-        WHEN 'wait_2d'
-        THEN 'wait'
-        WHEN 'onboarded_again'
-        THEN 'branch'
-        WHEN 'final_nudge'
-        THEN 'action'
-        WHEN 'done'
-        THEN 'exit'
-      END,
-      m.tile_type
-    ) AS tile_type,
+    IFF(d.nx, CASE m.next_tile WHEN 'done' THEN 'exit' END, m.tile_type) AS tile_type,
     IFF(d.nx, m.tile_id, m.from_tile) AS from_tile,
     IFF(d.nx, m.entered_at, m.from_entered_at) AS from_entered_at,
     IFF(d.nx, m.next_via, m.via) AS via,
@@ -1396,8 +674,7 @@ WITH clock AS (
     m.x_reason,
     m.tz,
     m.adm_at,
-    m.c_onboarded,
-    m.c_onboarded_again,
+    m.decide,
     d.nx OR (
       m.live AND NOT m.moves
     ) AS live
@@ -1416,72 +693,9 @@ WITH clock AS (
     FROM (
       SELECT
         g.*,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN g.entered_at
-          WHEN 'wait_1h'
-          THEN g.entered_at + INTERVAL '1 HOUR'
-          WHEN 'welcome_email'
-          THEN g.entered_at
-          WHEN 'wait_3d'
-          THEN g.entered_at + INTERVAL '3 DAY'
-          WHEN 'onboarded'
-          THEN g.entered_at
-          WHEN 'tips_email'
-          THEN g.entered_at
-          WHEN 'reminder_email'
-          THEN g.entered_at
-          WHEN 'wait_2d'
-          THEN g.entered_at + INTERVAL '2 DAY'
-          WHEN 'onboarded_again'
-          THEN g.entered_at
-          WHEN 'final_nudge'
-          THEN g.entered_at
-        END AS leave_at,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'wait_1h'
-          WHEN 'wait_1h'
-          THEN 'welcome_email'
-          WHEN 'welcome_email'
-          THEN 'wait_3d'
-          WHEN 'wait_3d'
-          THEN 'onboarded'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'tips_email', 'reminder_email')
-          WHEN 'tips_email'
-          THEN 'done'
-          WHEN 'reminder_email'
-          THEN 'wait_2d'
-          WHEN 'wait_2d'
-          THEN 'onboarded_again'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'done', 'final_nudge')
-          WHEN 'final_nudge'
-          THEN 'done'
-        END AS next_tile,
-        CASE g.tile_id
-          WHEN 'start'
-          THEN 'next'
-          WHEN 'wait_1h'
-          THEN 'next'
-          WHEN 'welcome_email'
-          THEN 'next'
-          WHEN 'wait_3d'
-          THEN 'next'
-          WHEN 'onboarded'
-          THEN IFF(g.c_onboarded, 'yes', 'no')
-          WHEN 'tips_email'
-          THEN 'next'
-          WHEN 'reminder_email'
-          THEN 'next'
-          WHEN 'wait_2d'
-          THEN 'next'
-          WHEN 'onboarded_again'
-          THEN IFF(g.c_onboarded_again, 'yes', 'no')
-          WHEN 'final_nudge'
-          THEN 'next'
-        END AS next_via
+        CASE g.tile_id WHEN 'final_nudge' THEN g.entered_at END AS leave_at,
+        CASE g.tile_id WHEN 'final_nudge' THEN 'done' END AS next_tile,
+        CASE g.tile_id WHEN 'final_nudge' THEN 'next' END AS next_via
       FROM (
         SELECT
           f.*,
