@@ -34,6 +34,10 @@ MAX_EXPRESSION_DEPTH = 64
 """Nesting of an expression: parentheses, ``not``, operators chained, ``CASE`` in ``CASE``."""
 MAX_YAML_DEPTH = 32
 """Nesting of mappings and lists in a YAML file (a spec needs about 6)."""
+MAX_YAML_VALUES = 100_000
+"""Values of a YAML file once its aliases are expanded (a 200-tile spec has about 2,000):
+nine anchors of nine aliases each ("billion laughs") would otherwise make every reader of
+the spec walk a billion values."""
 MAX_SIMULATED_TICKS = 100_000
 """Clocks of one `journeys simulate` (11 years of hourly ticks)."""
 

@@ -48,6 +48,22 @@ def test_yaml_nested_2000_brackets_is_a_problem_naming_the_line(project: Project
                                       "than 32 levels of mappings and lists")
 
 
+def test_aliases_that_expand_to_a_billion_values_are_a_problem_naming_the_line(
+        project: Project) -> None:
+    laughs = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 10))
+    project.write("welcome_series.yml", "id: welcome_series\nl0: &l0 [lol]\n" + laughs)
+    (problem,) = project.validate().problems
+    assert problem.message.startswith("YAML syntax error at line ")
+    assert problem.message.endswith("aliases expand this file to more than 100,000 values: "
+                                    "write the values out, or use fewer aliases")
+
+
+def test_an_alias_inside_its_own_anchor_is_a_problem(project: Project) -> None:
+    project.write("welcome_series.yml", "id: welcome_series\nloop: &a [x, *a]\n")
+    (problem,) = project.validate().problems
+    assert problem.message.endswith("an alias refers to the value that holds it")
+
+
 def test_a_spec_file_over_1_mb_is_not_read(project: Project) -> None:
     project.write("welcome_series.yml", "# padding\n" * 110_000)
     (problem,) = project.validate().problems
