@@ -9,6 +9,7 @@ named in one line with exit code 70 (``_Journeys.invoke``).
 from __future__ import annotations
 
 import math
+import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from journeys.compiler.dialect import DIALECTS
 from journeys.compiler.render_dbt import write_golden
 from journeys.failures import WarehouseUnusable, check_warehouse_file, explain
 from journeys.project import ProjectError, TargetError, compile_project
+from journeys.redaction import Redactor
 from journeys.settings import debug_enabled, load_settings
 from journeys.tick.clock import clock_sequence, now_clock, parse_clock
 from journeys.tick.dbt_runner import DbtTickError
@@ -63,6 +65,9 @@ class _Journeys(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # `journeys status | head`: the reader has had enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
         except Exception as exc:  # noqa: BLE001 - each known cause is mapped; the rest named
             if debug_enabled():
                 raise
@@ -70,7 +75,7 @@ class _Journeys(click.Group):
             message = explain(exc, getattr(settings, "warehouse", None))
             if message is not None:
                 _fail(message)
-            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            first = Redactor().clean((str(exc).strip().splitlines() or [""])[0])[:300]
             _fail(f"unexpected {type(exc).__name__}: {first} — this is a bug in journeys; "
                   "run the command again with JOURNEYS_DEBUG=1 for the traceback and report "
                   "it", BUG_EXIT)

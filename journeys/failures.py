@@ -20,7 +20,8 @@ WAREHOUSE_OPTION = "--warehouse or JOURNEYS_WAREHOUSE"
 
 _QUOTED_FILE = re.compile(r'file "([^"]+)"')
 _NO_SPACE = ("No space left on device", "Disk quota exceeded", "File too large")
-_READ_ONLY = ("Permission denied", "Operation not permitted", "Read-only file system")
+READ_ONLY_CAUSES = ("Permission denied", "Operation not permitted", "Read-only file system")
+"""How DuckDB words a write the file system refused."""
 
 
 class WarehouseUnusable(Exception):
@@ -112,9 +113,6 @@ def explain(exc: BaseException, warehouse: Path | None = None) -> str | None:
         return _duckdb_line(exc, warehouse)
     if isinstance(exc, OSError):
         return _os_line(exc, warehouse)
-    if isinstance(exc, RecursionError):
-        return ("the input is nested too deeply to read: simplify it (see the limits in the "
-                "README, `Writing a journey`)")
     return None
 
 
@@ -130,13 +128,14 @@ def _duckdb_line(exc: duckdb.Error, warehouse: Path | None) -> str | None:
         return disk_full(path.parent if path is not None else "the warehouse's disk")
     if "attached in read-only mode" in text and warehouse is not None:
         return read_only(warehouse, warehouse)
-    if any(cause in text for cause in _READ_ONLY) and path is not None:
+    if any(cause in text for cause in READ_ONLY_CAUSES) and path is not None:
         return read_only(path, warehouse)
     if "Could not set lock" in text or "Conflicting lock" in text:
         return (f"the warehouse {path} is in use by another process (a tick, a dispatch or "
                 "the API server): try again when it ends")
     if isinstance(exc, duckdb.IOException) and path is not None:
-        return f"the warehouse {path} cannot be used: {_first_line(text)}"
+        what = "the warehouse" if warehouse is None or path == warehouse else "the file"
+        return f"{what} {path} cannot be used: {_first_line(text)}"
     return None
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA, STAGING_SCHEMA
+from journeys.failures import READ_ONLY_CAUSES
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
@@ -56,9 +57,6 @@ def rollback_quietly(execute: Callable[[str], object]) -> None:
         pass
 
 
-_READ_ONLY_CAUSES = ("Permission denied", "Operation not permitted", "Read-only file system")
-
-
 def connect_for_reading(path: Path | str) -> duckdb.DuckDBPyConnection:
     """The warehouse for a command that only reads it (`status`, `history`, `render`):
     opened as every command opens it, or read-only when the file or its folder refuses
@@ -66,7 +64,7 @@ def connect_for_reading(path: Path | str) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path))
     except duckdb.IOException as err:
-        if not any(cause in str(err) for cause in _READ_ONLY_CAUSES):
+        if not any(cause in str(err) for cause in READ_ONLY_CAUSES):
             raise
     return duckdb.connect(str(path), read_only=True)
 

@@ -9,6 +9,7 @@ that says which status each gets (unknown journey 404, a change the state does n
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -21,6 +22,7 @@ from journeys.api.models import ErrorBody
 from journeys.failures import explain
 from journeys.lifecycle import SpecProblems, TransitionError, UnknownJourney
 from journeys.limits import MAX_REQUEST_BYTES, without_surrogates
+from journeys.redaction import Redactor
 from journeys.tick.lease import TickBusy
 
 RETRY_AFTER_S = 5
@@ -49,15 +51,11 @@ def too_large() -> str:
             "limit: send one journey spec, or at most 10,000 member ids, per request")
 
 
-def _text(value: str) -> str:
-    """``value`` with any lone surrogate (``\\ud800``, which JSON text may carry but
-    UTF-8 cannot) replaced, so a message quoting the input can always be sent."""
-    return without_surrogates(value)
-
-
 def _body(detail: str, problems: list[str] | None = None) -> dict[str, Any]:
-    return ErrorBody(detail=_text(detail), problems=None if problems is None else [
-        _text(p) for p in problems]).model_dump(exclude_none=True)
+    """The answer's body; a lone surrogate (``\\ud800``, which JSON text may carry but UTF-8
+    cannot) quoted from the input is replaced, so that the message can always be sent."""
+    return ErrorBody(detail=without_surrogates(detail), problems=None if problems is None else [
+        without_surrogates(p) for p in problems]).model_dump(exclude_none=True)
 
 
 def _answer(error: ApiError) -> JSONResponse:
@@ -65,7 +63,7 @@ def _answer(error: ApiError) -> JSONResponse:
                         headers=error.headers)
 
 
-def _from_engine(exc: Exception) -> ApiError:
+def _from_engine(exc: Exception, warehouse: Path | None = None) -> ApiError:
     if isinstance(exc, UnknownJourney):
         return ApiError(404, str(exc))
     if isinstance(exc, TransitionError):
@@ -77,10 +75,11 @@ def _from_engine(exc: Exception) -> ApiError:
     if isinstance(exc, RecursionError):
         return ApiError(422, "the request is nested too deeply to read: see the limits in the "
                              "README (Writing a journey)")
-    known = explain(exc)
+    known = explain(exc, warehouse)
     if known is not None and "in use by another process" not in known:
         return ApiError(503, known)  # a corrupt, read-only or full warehouse: not busy
-    return busy(f"the warehouse is in use by another process; try again ({exc})")
+    return busy(f"the warehouse is in use by another process; try again "
+                f"({Redactor().clean(str(exc))})")
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -122,8 +121,8 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(kind, _engine)
 
 
-async def _engine(_: Request, exc: Exception) -> JSONResponse:
-    return _answer(_from_engine(exc))
+async def _engine(request: Request, exc: Exception) -> JSONResponse:
+    return _answer(_from_engine(exc, request.app.state.journeys.settings.warehouse))
 
 
 def _methods_of(app: FastAPI, path: str) -> list[str]:

@@ -9,20 +9,20 @@ So every generated file is written as text in which the only live Jinja is what 
 means (refs, sources, the clock var, the config block). SQL is generated with a marker in
 place of each piece of the compiler's Jinja; then every ``{`` of the text that could open a
 Jinja tag is escaped (:func:`escape_jinja`); then the markers become the Jinja. A marker
-cannot be forged by spec text: its salt is chosen so that the text holds exactly the markers
-the compiler placed (:func:`with_live_jinja`), so a spec string that spells a marker, a
-placeholder table (``__ref__x``) or the clock token stays text too.
+cannot be forged by spec text: its salt is chosen above any the text spells
+(:func:`with_live_jinja`), so a spec string that spells a marker, a placeholder table
+(``__ref__x``) or the clock token stays text too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from itertools import count
 
 from sqlglot import exp
 
 _OPENS_TAG = re.compile(r"\{(?=[{%#])")
+_SPELLED_SALT = re.compile(r"_jinja(\d+)x")
 ESCAPED_BRACE = "{{ '{' }}"
 """A ``{`` as Jinja that renders to ``{``: no quote of SQL's or YAML's is needed to read it
 (it is rendered away before the warehouse or YAML parser sees the text)."""
@@ -70,6 +70,10 @@ def with_live_jinja(generate: Callable[[LiveJinja], str]) -> str:
     """The text ``generate`` writes (placing the compiler's Jinja with
     :meth:`LiveJinja.mark`), escaped for Jinja, with only the marked Jinja live.
 
+    The text is written with salt 0; when it holds other markers than those placed (spec
+    text spelled ``_jinja0x…``), once more with a salt above every salt the text spells, so
+    that no text can spell the new one. Two writes at most, whatever the spec.
+
     Example:
         >>> from sqlglot import exp
         >>> def sql(live):
@@ -79,9 +83,13 @@ def with_live_jinja(generate: Callable[[LiveJinja], str]) -> str:
         >>> with_live_jinja(sql)
         "SELECT '_jinja0x0_ {{ '{' }}{ env_var(''X'') }}' FROM {{ ref('a') }}"
     """
-    for salt in count():
-        live = LiveJinja(salt)
-        resolved = live.resolve(escape_jinja(generate(live)))
-        if resolved is not None:
-            return resolved
-    raise AssertionError("unreachable")  # pragma: no cover
+    live = LiveJinja(0)
+    text = escape_jinja(generate(live))
+    resolved = live.resolve(text)
+    if resolved is not None:
+        return resolved
+    live = LiveJinja(1 + max(int(salt) for salt in _SPELLED_SALT.findall(text)))
+    resolved = live.resolve(escape_jinja(generate(live)))
+    if resolved is None:  # the generator wrote a marker twice or dropped one: a compiler bug
+        raise AssertionError("the SQL writer repeated or lost a piece of the compiler's Jinja")
+    return resolved

@@ -28,6 +28,8 @@ class SpecLoader(yaml.SafeLoader):
     _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if not self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            return super().compose_node(parent, index)  # a scalar or an alias: no level
         self._depth += 1
         try:
             if self._depth > MAX_YAML_DEPTH:

@@ -24,9 +24,11 @@ import pytest
 import yaml
 from dbt_common.clients.jinja import get_environment
 from hypothesis import HealthCheck, assume, event, given, settings
+from sqlglot import exp
 
 from journeys.compiler import compile_plans
 from journeys.compiler.dialect import keeps_log, read_latest, to_sql
+from journeys.compiler.jinja import LiveJinja, with_live_jinja
 from journeys.compiler.plan import ModelPlan
 from journeys.compiler.relations import RUN_AT_TOKEN
 from journeys.compiler.render_dbt import LiveText, _aliased, _model_yaml, render_files
@@ -171,6 +173,28 @@ def test_the_spec_text_of_a_model_is_in_its_sql_as_written(project: Path) -> Non
     assert rendered.count("x{{ env_var(''PLANTED_SECRET'') }}") >= 3  # literal, template
     assert "x{{ env_var('PLANTED_SECRET') }}" in rendered  # event names, comment
     assert jinja.evaluated == []
+
+
+def test_markers_spelled_by_spec_text_cost_one_more_write_whatever_their_number() -> None:
+    writes = []
+
+    def sql(live: LiveJinja) -> str:
+        writes.append(1)
+        spelled = " ".join(f"_jinja{salt}x0_" for salt in range(150))
+        return exp.select(exp.Literal.string(spelled)).from_(
+            exp.Table(this=live.mark("{{ ref('a') }}"))).sql()
+
+    assert with_live_jinja(sql).endswith("FROM {{ ref('a') }}")
+    assert len(writes) == 2
+
+
+def test_a_writer_that_repeats_a_marker_is_a_compiler_error_not_a_hang() -> None:
+    def sql(live: LiveJinja) -> str:
+        table = live.mark("{{ ref('a') }}")
+        return f"SELECT * FROM {table.sql()} JOIN {table.sql()}"
+
+    with pytest.raises(AssertionError, match="repeated or lost"):
+        with_live_jinja(sql)
 
 
 # ---- end to end: the payloads through `journeys run` (dbt) and in-process ----

@@ -272,3 +272,18 @@ def test_an_unexpected_error_is_one_line_exit_70_and_debug_shows_it(
     monkeypatch.setenv("JOURNEYS_DEBUG", "1")
     assert isinstance(CliRunner().invoke(main, ["validate"]).exception, RuntimeError)
     assert os.environ["JOURNEYS_DEBUG"] == "1"
+
+
+def test_a_reader_that_stops_reading_is_not_a_bug(tmp_path: Path) -> None:
+    """`journeys validate | head -0`: the pipe closes before the output is written."""
+    project = copy_project(tmp_path / "project")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([*JOURNEYS, "validate"], cwd=project, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr == ""
