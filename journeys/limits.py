@@ -38,6 +38,10 @@ MAX_YAML_VALUES = 100_000
 """Values of a YAML file once its aliases are expanded (a 200-tile spec has about 2,000):
 nine anchors of nine aliases each ("billion laughs") would otherwise make every reader of
 the spec walk a billion values."""
+MAX_MEMBER_ID_LENGTH = 256
+"""A member id in `journeys enter`/`remove` and the API's members requests."""
+MAX_MEMBERS_PER_REQUEST = 10_000
+"""Member ids in one API request (a CSV given to the CLI may hold any number)."""
 MAX_SIMULATED_TICKS = 100_000
 """Clocks of one `journeys simulate` (11 years of hourly ticks)."""
 

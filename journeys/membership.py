@@ -21,6 +21,7 @@ import duckdb
 
 from journeys.compiler.relations import SOURCE_SCHEMA
 from journeys.lifecycle.control import status_of
+from journeys.limits import MAX_MEMBER_ID_LENGTH
 from journeys.settings import Settings
 from journeys.tick.inprocess import ensure_inputs
 from journeys.tick.lease import tick_lease
@@ -100,6 +101,11 @@ def record_requests(settings: Settings, journey_id: str, members: Iterable[str],
     if not wanted:
         raise MembershipError("no members given: name them, or --file a CSV with a "
                               "member_id column")
+    too_long = [m for m in wanted if len(m) > MAX_MEMBER_ID_LENGTH]
+    if too_long:
+        raise MembershipError(f"{len(too_long):,} member id(s) longer than "
+                              f"{MAX_MEMBER_ID_LENGTH} characters (the first: "
+                              f"'{too_long[0][:40]}…'): is this the member_id column?")
     table = TABLES[kind]
     with tick_lease(settings.warehouse, f"journeys {kind}", requested_at, wait_s,
                     refused=f"no {kind} request was recorded"):

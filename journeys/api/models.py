@@ -14,10 +14,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from journeys.lifecycle.states import State
+from journeys.limits import MAX_MEMBER_ID_LENGTH, MAX_MEMBERS_PER_REQUEST
 from journeys.metrics.readout import ArmReadout, JourneyMetrics, TileStats
 
-MemberId = Annotated[str, Field(min_length=1, max_length=256)]
-MAX_MEMBERS = 10_000
+MemberId = Annotated[str, Field(min_length=1, max_length=MAX_MEMBER_ID_LENGTH)]
 
 
 class ErrorBody(BaseModel):
@@ -59,7 +59,7 @@ class MembersRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    member_ids: list[MemberId] = Field(min_length=1, max_length=MAX_MEMBERS)
+    member_ids: list[MemberId] = Field(min_length=1, max_length=MAX_MEMBERS_PER_REQUEST)
     requested_at: str | None = Field(
         None, json_schema_extra={"format": "date-time"},
         description="When the request takes effect, ISO 8601 (default: now).")

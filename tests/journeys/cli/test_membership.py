@@ -76,6 +76,8 @@ def test_bad_requests_say_what_to_do(project: Path) -> None:
         (["enter", J], "no members given"),
         (["remove", J, "--file", str(project / "bad.csv")], "no 'member_id' column"),
         (["enter", J, "--file", str(project / "absent.csv")], "cannot be read"),
+        (["enter", J, "m" * 300], "1 member id(s) longer than 256 characters (the first: "
+                                  f"'{'m' * 40}…'): is this the member_id column?"),
     ):
         result = run(args, project, warehouse)
         assert result.returncode == 1, args
