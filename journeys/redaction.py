@@ -12,8 +12,11 @@ can quote the request URL percent-encoded, or the body JSON-escaped. So each sec
 masked in every form a provider may echo:
 
 - raw;
-- percent-encoded (``quote`` and ``quote_plus``; hex digits in either case);
-- JSON-escaped (once and twice: a JSON string quoted inside another JSON message);
+- percent-encoded (``quote`` with and without ``safe='/'``, the path encoding httpx and
+  most servers use, and ``quote_plus``; hex digits in either case);
+- JSON-escaped (once and twice: a JSON string quoted inside another JSON message), and in
+  every form a ``/`` escaped as ``\\/`` as PHP's and Java's encoders write it (once or
+  twice);
 - base64, standard and URL-safe, of the secret alone and of every ``user:secret`` pair a
   destination sends as Basic auth. A secret inside a longer encoded text can start at any
   byte, and base64 encodes 3 bytes in 4 characters, so each is encoded at the 3 alignments
@@ -88,23 +91,33 @@ def _base64_cores(value: bytes) -> set[str]:
     return cores
 
 
+SLASH = r"\\{0,3}/"
+"""A ``/`` in any form may be JSON-escaped as ``\\/`` (PHP's and Java's encoders), once or
+twice: up to 3 backslashes before it, never a run of any length (linear time)."""
+
+
+def _literal(text: str) -> str:
+    """A regex for ``text`` whose every ``/`` may be JSON-escaped (:data:`SLASH`)."""
+    return re.escape(text).replace("/", SLASH)
+
+
 def _percent(form: str) -> str:
     """A regex for a percent-encoded form whose ``%XX`` hex digits may be in either case."""
-    return "".join(f"%(?i:{part[1:]})" if ESCAPE.fullmatch(part) else re.escape(part)
+    return "".join(f"%(?i:{part[1:]})" if ESCAPE.fullmatch(part) else _literal(part)
                    for part in ESCAPE.split(form))
 
 
 def encoded_forms(secret: str) -> list[str]:
     """Regexes for every form of ``secret`` a provider may echo (see the module), longest
     first so that a longer form is masked whole."""
-    forms = {re.escape(secret)}
-    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
+    forms = {_literal(secret)}
+    for encoded in (quote(secret, safe=""), quote(secret), quote_plus(secret, safe="")):
         if encoded != secret:
             forms.add(_percent(encoded))
     once = json.dumps(secret)[1:-1]
-    forms |= {re.escape(once), re.escape(json.dumps(once)[1:-1]),
-              re.escape(json.dumps(secret, ensure_ascii=False)[1:-1])}
-    forms |= {re.escape(core) for core in _base64_cores(secret.encode())
+    forms |= {_literal(once), _literal(json.dumps(once)[1:-1]),
+              _literal(json.dumps(secret, ensure_ascii=False)[1:-1])}
+    forms |= {_literal(core) for core in _base64_cores(secret.encode())
               if len(core) >= MIN_ENCODED_LENGTH}
     return sorted(forms, key=len, reverse=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -36,6 +37,47 @@ def test_a_secret_is_masked_in_every_encoding(echo: str) -> None:
     assert cleaned is not None and "<secret>" in cleaned
     for leftover in (TOKEN, SID, b64(TOKEN)[2:-4], b64(f"{SID}:{TOKEN}")[4:-4]):
         assert leftover not in cleaned
+
+
+API_KEY = "Zx9kPq2L/mN8v+Rt5WyB3c="
+KEY_REDACTOR = Redactor([API_KEY])
+
+
+def php_json(text: str) -> str:
+    """A JSON string's content as PHP's and Java's encoders write it: ``/`` as ``\\/``."""
+    return json.dumps(text)[1:-1].replace("/", "\\/")
+
+
+@pytest.mark.parametrize("echo", [
+    quote(API_KEY),  # safe="/": the path encoding httpx and most servers use
+    re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), quote(API_KEY)),
+    php_json(API_KEY),  # a JSON "\/" escape
+    php_json(php_json(API_KEY)),  # twice, by PHP
+    json.dumps(php_json(API_KEY))[1:-1],  # PHP's inside Python's
+    php_json(f"https://hooks.example.com/{quote(API_KEY)}"),  # an echoed URL, PHP-escaped
+])
+def test_a_secret_with_a_slash_is_masked_path_encoded_and_php_escaped(echo: str) -> None:
+    cleaned = KEY_REDACTOR.mask_secrets(f"provider said: {echo} (end)")
+    assert cleaned is not None and "<secret>" in cleaned, cleaned
+    for leftover in ("Zx9kPq2L", "mN8v", "Rt5WyB3c"):
+        assert leftover not in cleaned, cleaned
+
+
+def test_base64_with_a_slash_is_masked_php_escaped() -> None:
+    secret = "key???key???key???"
+    encoded = base64.b64encode(secret.encode()).decode()
+    assert "/" in encoded
+    cleaned = Redactor([secret]).mask_secrets(f"echo {php_json(encoded)} end")
+    assert cleaned == "echo <secret> end"
+
+
+def test_a_slash_takes_at_most_three_backslashes_before_it() -> None:
+    """``\\/`` escaped once or twice, never a run of any length: a provider text of many
+    backslashes is scanned in linear time."""
+    slashed = Redactor(["/Zx9kPq2LmN8vRt5WyB3c"])
+    text = "\\" * 10_000
+    assert slashed.mask_secrets(text) == text
+    assert slashed.mask_secrets(f"{text}/Zx9kPq2LmN8vRt5WyB3c") == "\\" * 9997 + "<secret>"
 
 
 def test_text_without_secrets_is_left_as_it_is() -> None:
