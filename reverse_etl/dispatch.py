@@ -30,7 +30,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,9 @@ def round_size_for(destinations: Mapping[str, Destination]) -> int:
                   * d.config.concurrency for d in destinations.values()), default=0)
     return max(ROUND_SIZE, min(MAX_ROUND_SIZE, widest))
 ERROR_LENGTH = 300
-"""The delivery log's ``error`` is cut to this length after redaction, never before."""
+"""The delivery log's ``error`` is cut to this length after its secrets, emails and phone
+numbers are masked, never before; member data is masked in what is kept
+(:meth:`journeys.redaction.Redactor.clean_cut`)."""
 Checkpoint = Callable[[str], None]
 """Called at named points (``before_request``: its intent committed; ``after_request``:
 answered, outcome not yet committed; ``after_log``: outcome committed; ``after_round``):
@@ -183,14 +185,16 @@ class Dispatcher:
 
     def _log_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
                  outcome: Outcome | None) -> dict[str, Any]:
+        # A provider's error (up to 10,000 characters) is the same for every action of its
+        # request: its secrets, emails and phones are masked once (Redactor.clean_cut), and
+        # each action's member data only in what the log keeps of it.
         values = member_values([action.payload, action.recipient])
         return {
             "action_id": action.action_id, "attempt": action.attempt,
             "status": str(decision.status), "destination": action.destination,
             "http_status": outcome.http_status if outcome else None,
-            "provider_message_id": self.redactor.mask_secrets(
-                outcome.provider_message_id if outcome else None),
-            "error": (self.redactor.clean(decision.error, values) or "")[:ERROR_LENGTH] or None,
+            "provider_message_id": outcome.provider_message_id if outcome else None,
+            "error": self.redactor.clean_cut(decision.error, values, ERROR_LENGTH),
             "attempted_at": attempted_at, "journey_id": action.journey_id,
             "member_id": action.member_id, "tile_id": action.tile_id,
             "action": action.action, "reason": None,
@@ -238,7 +242,8 @@ class Dispatcher:
     def outcome_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
                     outcome: Outcome | None) -> dict[str, Any]:
         """The outcome row of one action's attempt (``reverse_etl.intents.OUTCOME_COLUMNS``),
-        counted in the summary."""
+        counted in the summary. ``outcome``'s message id has its secrets masked already
+        (once per request, by :meth:`_RoundJournal.returned`)."""
         self.summary.count(action.destination, str(decision.status))
         return {**self._log_row(action, decision, attempted_at, outcome),
                 "final": decision.final, "solo": decision.solo}
@@ -279,12 +284,14 @@ class _RoundJournal:
         d.checkpoint("after_request")
         config, size, now = d.destinations[name].config, len(request.action_ids), d.clock()
         left_at = self.left_at.pop(id(request))
+        shown = replace(outcome, provider_message_id=d.redactor.mask_secrets(
+            outcome.provider_message_id))
         rows = []
         for action_id in request.action_ids:
             action = self.prepared.actions[action_id]
             rows.append(d.outcome_row(action, decide(outcome, action.attempt, size,
                                                      action_id in self.prepared.solo, config,
-                                                     now, d.rng), left_at, outcome))
+                                                     now, d.rng), left_at, shown))
         self.counts.update(r["status"] for r in rows)
         return self._committed(self.writes.add([(True, row) for row in rows]))
 

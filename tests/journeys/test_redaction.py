@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 from urllib.parse import quote, quote_plus
 
@@ -97,3 +98,22 @@ def test_values_shaped_like_credentials_look_like_secrets(value: str) -> None:
                                    "SENDGRID_API_KEY", "at_most_once", "welcome_series"])
 def test_ordinary_values_do_not(value: str) -> None:
     assert not looks_like_secret(value)
+
+
+def test_cleaning_for_many_actions_cuts_after_masking_and_shows_what_clean_shows() -> None:
+    """:meth:`Redactor.clean_cut` masks the secrets, emails and phone numbers of a long
+    text once, and reads only what the first characters need for each action's values;
+    it shows exactly what ``clean(text, values)[:length]`` shows, whatever is cut where."""
+    rng = random.Random(7)
+    redactor = Redactor([API_KEY])
+    long_name = "Rosa Maria Example-Longname"  # longer than its mask: masking pulls text in
+    pieces = [API_KEY, quote(API_KEY), "rosa@example.com", "+15550001234", "Rosalind",
+              "ROSA", long_name, long_name.upper(), long_name, "ros", " ", "ab ", "x" * 40]
+    values = ["Rosa", long_name, "rosalind", "Abc"]
+    for _ in range(1000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 60)))
+        length = rng.randint(1, 120)
+        expected = (redactor.clean(text, values) or "")[:length] or None
+        assert redactor.clean_cut(text, values, length) == expected, (text, length)
+        for value in values:
+            assert value.lower() not in (redactor.clean_cut(text, values, length) or "").lower()

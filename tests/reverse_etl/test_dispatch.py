@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from journeys.redaction import Redactor
 from reverse_etl.delivery_log import FINAL
 from reverse_etl.dispatch import DispatchError
 from reverse_etl.run import run_dispatch
@@ -191,6 +192,33 @@ def test_a_batch_with_one_bad_address_sends_the_others(tmp_path: Path, monkeypat
     assert statuses.pop(ids[2]) == "failed"
     assert set(statuses.values()) == {"sent"}
     assert set(sendgrid.deliveries) == set(ids) - {ids[2]}
+
+
+def test_a_refused_batchs_error_is_redacted_once_not_once_per_action(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A provider's error (up to 10,000 characters) is the same for every action of the
+    batch: its secrets, emails and phones are masked once, on the event loop, not once per
+    action; each action's row still has its own member data masked."""
+    cleaned: list[str] = []
+    clean = Redactor.clean
+
+    def counted(self: Redactor, text: str | None, values=()) -> str | None:
+        cleaned.append(text or "")
+        return clean(self, text, values)
+
+    monkeypatch.setattr(Redactor, "clean", counted)
+    monkeypatch.setenv("SG_KEY", "SG.k")
+    with FakeSendgrid("SG.k") as sendgrid:
+        settings = project(tmp_path, _sendgrid(sendgrid))
+        ids = _seed_emails(settings.warehouse, 20, lambda i: {"first_name": f"Name{i}"})
+        con = duckdb.connect(str(settings.warehouse))
+        con.execute("update journeys_staging.stg_profiles set email = 'not-an-address' "
+                    "where member_id = 'm00002'")
+        con.close()
+        run_dispatch(settings)
+    refused = log_rows(settings.warehouse, "error like '%refused the batch of 20%'")
+    assert {r["action_id"] for r in refused} == set(ids)
+    assert sum("refused the batch" in text for text in cleaned) == 1
 
 
 def test_a_null_template_field_fails_that_action_with_a_clear_error(tmp_path: Path,
