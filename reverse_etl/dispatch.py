@@ -51,7 +51,7 @@ from reverse_etl.destinations.registry import build_all, secret_names
 from reverse_etl.group_commit import GroupCommit
 from reverse_etl.outcomes import Outcome
 from reverse_etl.policy import Decision, decide
-from reverse_etl.sender import ClientFactory, Sender, one_connection_client
+from reverse_etl.sender import ClientFactory, Journal, Sender, one_connection_client
 
 ROUND_SIZE = 1000
 MAX_ROUND_SIZE = 4000
@@ -231,8 +231,13 @@ class Dispatcher:
         intents.record(self.con, [], refused)
         counts.update(r["status"] for r in refused)
         journal = _RoundJournal(self, prepared, counts)
-        await asyncio.gather(*(sender.send(name, request, journal)
-                               for name, request in prepared.work))
+        try:
+            await send_all(sender, prepared.work, journal)
+        finally:
+            # What was queued is committed before a failure goes further: the intent of a
+            # request cancelled before or after it left is then uncertain, as after a kill
+            # (its slot was held: within the in-flight bound).
+            await journal.writes.idle()
         self.summary.requests += len(prepared.work)
         intents.settle(self.con)
         self.checkpoint("after_round")
@@ -247,6 +252,22 @@ class Dispatcher:
         self.summary.count(action.destination, str(decision.status))
         return {**self._log_row(action, decision, attempted_at, outcome),
                 "final": decision.final, "solo": decision.solo}
+
+
+async def send_all(sender: Sender, work: list[tuple[str, OutgoingRequest]],
+                   journal: Journal) -> None:
+    """Send a round's requests concurrently. The first that fails cancels the others at
+    once (none keeps sending while the sender closes its clients), and its exception is
+    raised as it was, not inside an ``ExceptionGroup``."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for name, request in work:
+                group.create_task(sender.send(name, request, journal))
+    except ExceptionGroup as failed:
+        distinct = list({id(e): e for e in failed.exceptions}.values())
+        if len(distinct) == 1:  # one failure (a failed commit fails all its writers alike)
+            raise distinct[0] from None
+        raise
 
 
 class _RoundJournal:

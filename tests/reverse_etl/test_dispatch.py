@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -13,7 +15,7 @@ import pytest
 
 from journeys.redaction import Redactor
 from reverse_etl.delivery_log import FINAL
-from reverse_etl.dispatch import DispatchError
+from reverse_etl.dispatch import DispatchError, send_all
 from reverse_etl.run import run_dispatch
 from tests.reverse_etl.fakes import (
     FakeBraze,
@@ -219,6 +221,65 @@ def test_a_refused_batchs_error_is_redacted_once_not_once_per_action(
     refused = log_rows(settings.warehouse, "error like '%refused the batch of 20%'")
     assert {r["action_id"] for r in refused} == set(ids)
     assert sum("refused the batch" in text for text in cleaned) == 1
+
+
+def test_a_failing_send_cancels_the_others_and_raises_its_own_exception() -> None:
+    """The round's other sends stop at once (none keeps sending while the sender closes
+    its clients), and the error is the one raised, not an ``ExceptionGroup``."""
+    running: set[str] = set()
+    cancelled: list[str] = []
+
+    class Sender:
+        async def send(self, name: str, request: str, journal: object) -> None:
+            running.add(request)
+            try:
+                if request == "bad":
+                    await asyncio.sleep(0.01)
+                    raise ValueError("the provider's client is broken")
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled.append(request)
+                raise
+            finally:
+                running.discard(request)
+
+    async def main() -> None:
+        work = [("hooks", "bad")] + [("hooks", f"r{n}") for n in range(5)]
+        await send_all(Sender(), work, None)  # type: ignore[arg-type]
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="client is broken"):
+        asyncio.run(main())
+    assert sorted(cancelled) == [f"r{n}" for n in range(5)] and not running
+    assert time.monotonic() - started < 5
+
+
+def test_a_failure_mid_round_leaves_what_a_kill_leaves_and_is_recovered(
+        tmp_path: Path, hook) -> None:
+    """A round that fails half-way (here its checkpoint raises once an intent is committed)
+    stops its other requests; the next dispatch settles it as after a kill: only the
+    requests whose intent was committed are uncertain, at most the concurrency."""
+    settings = project(tmp_path, _webhook(hook, concurrency=4, delivery="at_most_once"))
+    ids = seed_actions(settings.warehouse, 40)
+    left: list[str] = []
+
+    def fail_on_the_sixth(point: str) -> None:
+        if point == "before_request":
+            left.append(point)
+            if len(left) == 6:
+                raise RuntimeError("stopped by the test")
+
+    with pytest.raises(RuntimeError, match="stopped by the test"):
+        run_dispatch(settings, checkpoint=fail_on_the_sixth, round_size=40)
+    summary = run_dispatch(settings)
+    recovered = summary.recovered
+    assert 1 <= recovered.get("unknown", 0) <= 4, recovered
+    assert recovered.get("logged", 0) + recovered.get("unknown", 0) + recovered["not sent"] == 40
+    statuses = final_statuses(settings.warehouse)
+    assert set(statuses) == set(ids)
+    assert all(n == 1 for n in hook.deliveries.values())
+    unknown = {a for a, status in statuses.items() if status == "unknown"}
+    assert set(hook.deliveries) == set(ids) - unknown | (set(hook.deliveries) & unknown)
 
 
 def test_a_null_template_field_fails_that_action_with_a_clear_error(tmp_path: Path,
