@@ -183,24 +183,6 @@ class Dispatcher:
         self.columns = sorted({c for d in destinations.values()
                                if (c := recipient_column(d)) is not None})
 
-    def _log_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
-                 outcome: Outcome | None) -> dict[str, Any]:
-        # A provider's error (up to 10,000 characters) is the same for every action of its
-        # request: its secrets, emails and phones are masked once (Redactor.clean_cut), and
-        # each action's member data only in what the log keeps of it.
-        values = member_values([action.payload, action.recipient])
-        return {
-            "action_id": action.action_id, "attempt": action.attempt,
-            "status": str(decision.status), "destination": action.destination,
-            "http_status": outcome.http_status if outcome else None,
-            "provider_message_id": outcome.provider_message_id if outcome else None,
-            "error": self.redactor.clean_cut(decision.error, values, ERROR_LENGTH),
-            "attempted_at": attempted_at, "journey_id": action.journey_id,
-            "member_id": action.member_id, "tile_id": action.tile_id,
-            "action": action.action, "reason": None,
-            "next_attempt_at": decision.next_attempt_at,
-            "dispatch_id": self.summary.dispatch_id}
-
     async def run_rounds(self, max_wait_s: float) -> None:
         async with Sender(self.destinations, self.make_client) as sender:
             while True:
@@ -246,12 +228,30 @@ class Dispatcher:
 
     def outcome_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
                     outcome: Outcome | None) -> dict[str, Any]:
-        """The outcome row of one action's attempt (``reverse_etl.intents.OUTCOME_COLUMNS``),
+        """The outcome row of one action's attempt (``reverse_etl.intents.OUTCOME_COLUMNS``:
+        a delivery-log row, whether it is final, whether the next attempt goes alone),
         counted in the summary. ``outcome``'s message id has its secrets masked already
-        (once per request, by :meth:`_RoundJournal.returned`)."""
+        (once per request, by :meth:`_RoundJournal.returned`).
+
+        A provider's error (up to 10,000 characters) is the same for every action of its
+        request: its secrets, emails and phones are masked once
+        (:meth:`journeys.redaction.Redactor.clean_cut`), and each action's member data
+        only in what the log keeps of it.
+        """
         self.summary.count(action.destination, str(decision.status))
-        return {**self._log_row(action, decision, attempted_at, outcome),
-                "final": decision.final, "solo": decision.solo}
+        values = member_values([action.payload, action.recipient])
+        return {
+            "action_id": action.action_id, "attempt": action.attempt,
+            "status": str(decision.status), "destination": action.destination,
+            "http_status": outcome.http_status if outcome else None,
+            "provider_message_id": outcome.provider_message_id if outcome else None,
+            "error": self.redactor.clean_cut(decision.error, values, ERROR_LENGTH),
+            "attempted_at": attempted_at, "journey_id": action.journey_id,
+            "member_id": action.member_id, "tile_id": action.tile_id,
+            "action": action.action, "reason": None,
+            "next_attempt_at": decision.next_attempt_at,
+            "dispatch_id": self.summary.dispatch_id,
+            "final": decision.final, "solo": decision.solo}
 
 
 async def send_all(sender: Sender, work: list[tuple[str, OutgoingRequest]],

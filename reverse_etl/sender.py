@@ -69,20 +69,6 @@ class Journal(Protocol):
         later, and returns what to await for its commit. The slot is given back meanwhile."""
 
 
-class NoJournal:
-    """Records nothing: for sending outside a dispatch."""
-
-    async def leaving(self, name: str, request: OutgoingRequest) -> None:
-        return None
-
-    def returned(self, name: str, request: OutgoingRequest,
-                 outcome: Outcome) -> Awaitable[None]:
-        return asyncio.sleep(0)
-
-
-NO_JOURNAL = NoJournal()
-
-
 class Lane:
     """A destination's clients (its concurrency), rate limit and provider-requested pause."""
 
@@ -146,7 +132,7 @@ class Sender:
             await lane.close()
 
     async def send(self, name: str, request: OutgoingRequest,
-                   journal: Journal = NO_JOURNAL) -> Outcome:
+                   journal: Journal) -> Outcome:
         """Send one request to destination ``name`` within its limits, its intent and
         outcome recorded in ``journal`` while it holds its slot."""
         lane = self._lanes[name]
