@@ -12,8 +12,11 @@ can quote the request URL percent-encoded, or the body JSON-escaped. So each sec
 masked in every form a provider may echo:
 
 - raw;
-- percent-encoded (``quote`` and ``quote_plus``; hex digits in either case);
-- JSON-escaped (once and twice: a JSON string quoted inside another JSON message);
+- percent-encoded (``quote`` with and without ``safe='/'``, the path encoding httpx and
+  most servers use, and ``quote_plus``; hex digits in either case);
+- JSON-escaped (once and twice: a JSON string quoted inside another JSON message), and in
+  every form a ``/`` escaped as ``\\/`` as PHP's and Java's encoders write it (once or
+  twice);
 - base64, standard and URL-safe, of the secret alone and of every ``user:secret`` pair a
   destination sends as Basic auth. A secret inside a longer encoded text can start at any
   byte, and base64 encodes 3 bytes in 4 characters, so each is encoded at the 3 alignments
@@ -43,6 +46,10 @@ MIN_ENCODED_LENGTH = 8
 """Encoded forms shorter than this are not masked: a few base64 characters occur by chance
 in ordinary text. A real secret's forms are far longer."""
 SECRET_MASK = "<secret>"
+MEMBER_MASK = "<member data>"
+SHARED_TEXTS = 64
+"""Texts :meth:`Redactor.clean_cut` remembers with their secrets, emails and phone numbers
+masked (each up to a provider's 10,000 characters)."""
 
 KNOWN_SECRET = re.compile(
     r"\bSG\.[\w-]{8,}|\b(?:sk|rk|pk)_(?:live|test)_\w{8,}|\bwhsec_[\w+/=]{8,}"
@@ -88,23 +95,33 @@ def _base64_cores(value: bytes) -> set[str]:
     return cores
 
 
+SLASH = r"\\{0,3}/"
+"""A ``/`` in any form may be JSON-escaped as ``\\/`` (PHP's and Java's encoders), once or
+twice: up to 3 backslashes before it, never a run of any length (linear time)."""
+
+
+def _literal(text: str) -> str:
+    """A regex for ``text`` whose every ``/`` may be JSON-escaped (:data:`SLASH`)."""
+    return re.escape(text).replace("/", SLASH)
+
+
 def _percent(form: str) -> str:
     """A regex for a percent-encoded form whose ``%XX`` hex digits may be in either case."""
-    return "".join(f"%(?i:{part[1:]})" if ESCAPE.fullmatch(part) else re.escape(part)
+    return "".join(f"%(?i:{part[1:]})" if ESCAPE.fullmatch(part) else _literal(part)
                    for part in ESCAPE.split(form))
 
 
 def encoded_forms(secret: str) -> list[str]:
     """Regexes for every form of ``secret`` a provider may echo (see the module), longest
     first so that a longer form is masked whole."""
-    forms = {re.escape(secret)}
-    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
+    forms = {_literal(secret)}
+    for encoded in (quote(secret, safe=""), quote(secret), quote_plus(secret, safe="")):
         if encoded != secret:
             forms.add(_percent(encoded))
     once = json.dumps(secret)[1:-1]
-    forms |= {re.escape(once), re.escape(json.dumps(once)[1:-1]),
-              re.escape(json.dumps(secret, ensure_ascii=False)[1:-1])}
-    forms |= {re.escape(core) for core in _base64_cores(secret.encode())
+    forms |= {_literal(once), _literal(json.dumps(once)[1:-1]),
+              _literal(json.dumps(secret, ensure_ascii=False)[1:-1])}
+    forms |= {_literal(core) for core in _base64_cores(secret.encode())
               if len(core) >= MIN_ENCODED_LENGTH}
     return sorted(forms, key=len, reverse=True)
 
@@ -120,6 +137,48 @@ def member_values(values: Iterable[Any]) -> set[str]:
         elif isinstance(value, str) and len(value.strip()) >= MIN_VALUE_LENGTH:
             found.add(value.strip())
     return found
+
+
+def _mask_head(pattern: re.Pattern[str], length: int, text: str, whole: bool) -> str:
+    """``text`` with ``pattern``'s matches (``length`` characters each) masked: all of it if
+    it is the ``whole`` text, else only the prefix that masking the whole would also give
+    (a match that may run past the end of ``text`` ends it)."""
+    if whole:
+        return pattern.sub(MEMBER_MASK, text)
+    sure = len(text) - length + 1  # a match starting before this lies within ``text``
+    parts, at = [], 0
+    for match in pattern.finditer(text):
+        if match.start() >= sure:
+            break
+        parts += [text[at:match.start()], MEMBER_MASK]
+        at = match.end()
+    parts.append(text[at:max(at, sure)])
+    return "".join(parts)
+
+
+def mask_values(text: str, values: Iterable[str], length: int | None = None) -> str:
+    """``text`` with ``values`` masked (longest first, in any case). With ``length``, the
+    first ``length`` characters of that, read from only as much of ``text`` as they depend
+    on: a value cut in half where the reading stopped is never shown (the reading grows
+    until the first ``length`` characters are certain).
+
+    Example:
+        >>> mask_values("Hello Rosa, Rosa!", ["Rosa"]), mask_values("Hello Rosa" * 99, ["rosa"], 12)
+        ('Hello <member data>, <member data>!', 'Hello <membe')
+    """
+    patterns = [(re.compile(re.escape(v), re.IGNORECASE), len(v))
+                for v in sorted(set(values), key=len, reverse=True)
+                if len(v) >= MIN_VALUE_LENGTH]
+    read = len(text) if length is None else length + 2 * max((n for _, n in patterns),
+                                                              default=0)
+    while True:
+        whole = read >= len(text)
+        head = text[:read]
+        for pattern, size in patterns:
+            head = _mask_head(pattern, size, head, whole)
+        if whole or length is None or len(head) >= length:
+            return head if length is None else head[:length]
+        read *= 2
 
 
 class Redactor:
@@ -138,6 +197,7 @@ class Redactor:
         forms = {form for value in values | pairs for form in encoded_forms(value)}
         ordered = sorted(forms, key=len, reverse=True)
         self._secrets = re.compile("|".join(ordered)) if ordered else None
+        self._shared: dict[str, str] = {}
 
     def mask_secrets(self, text: str | None) -> str | None:
         """``text`` with every form of every secret masked, nothing else changed: for
@@ -167,8 +227,23 @@ class Redactor:
         text = self.mask_secrets(text)
         if not text:
             return text
-        text = PHONE.sub("<phone>", EMAIL.sub("<email>", text))
-        for value in sorted(set(values), key=len, reverse=True):
-            if len(value) >= MIN_VALUE_LENGTH:
-                text = re.sub(re.escape(value), "<member data>", text, flags=re.IGNORECASE)
-        return text
+        return mask_values(PHONE.sub("<phone>", EMAIL.sub("<email>", text)), values)
+
+    def clean_cut(self, text: str | None, values: Iterable[str], length: int) -> str | None:
+        """``(clean(text, values) or "")[:length] or None``, for the same long text cleaned
+        for many actions (a provider's error for each action of a batch): its secrets,
+        emails and phone numbers are masked once, whole (so a cut never leaves half of
+        one), and only what the first ``length`` characters need is read for ``values``.
+
+        Example:
+            >>> Redactor(["sk_live_1"]).clean_cut("Rosa: sk_live_1 " * 99, ["rosa"], 30)
+            '<member data>: <secret> <membe'
+        """
+        if not text:
+            return None
+        shared = self._shared.get(text)
+        if shared is None:
+            if len(self._shared) >= SHARED_TEXTS:
+                self._shared.clear()
+            shared = self._shared[text] = self.clean(text) or ""
+        return mask_values(shared, values, length) or None

@@ -30,7 +30,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ from reverse_etl.destinations.registry import build_all, secret_names
 from reverse_etl.group_commit import GroupCommit
 from reverse_etl.outcomes import Outcome
 from reverse_etl.policy import Decision, decide
-from reverse_etl.sender import ClientFactory, Sender, one_connection_client
+from reverse_etl.sender import ClientFactory, Journal, Sender, one_connection_client
 
 ROUND_SIZE = 1000
 MAX_ROUND_SIZE = 4000
@@ -79,7 +79,9 @@ def round_size_for(destinations: Mapping[str, Destination]) -> int:
                   * d.config.concurrency for d in destinations.values()), default=0)
     return max(ROUND_SIZE, min(MAX_ROUND_SIZE, widest))
 ERROR_LENGTH = 300
-"""The delivery log's ``error`` is cut to this length after redaction, never before."""
+"""The delivery log's ``error`` is cut to this length after its secrets, emails and phone
+numbers are masked, never before; member data is masked in what is kept
+(:meth:`journeys.redaction.Redactor.clean_cut`)."""
 Checkpoint = Callable[[str], None]
 """Called at named points (``before_request``: its intent committed; ``after_request``:
 answered, outcome not yet committed; ``after_log``: outcome committed; ``after_round``):
@@ -181,22 +183,6 @@ class Dispatcher:
         self.columns = sorted({c for d in destinations.values()
                                if (c := recipient_column(d)) is not None})
 
-    def _log_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
-                 outcome: Outcome | None) -> dict[str, Any]:
-        values = member_values([action.payload, action.recipient])
-        return {
-            "action_id": action.action_id, "attempt": action.attempt,
-            "status": str(decision.status), "destination": action.destination,
-            "http_status": outcome.http_status if outcome else None,
-            "provider_message_id": self.redactor.mask_secrets(
-                outcome.provider_message_id if outcome else None),
-            "error": (self.redactor.clean(decision.error, values) or "")[:ERROR_LENGTH] or None,
-            "attempted_at": attempted_at, "journey_id": action.journey_id,
-            "member_id": action.member_id, "tile_id": action.tile_id,
-            "action": action.action, "reason": None,
-            "next_attempt_at": decision.next_attempt_at,
-            "dispatch_id": self.summary.dispatch_id}
-
     async def run_rounds(self, max_wait_s: float) -> None:
         async with Sender(self.destinations, self.make_client) as sender:
             while True:
@@ -227,8 +213,13 @@ class Dispatcher:
         intents.record(self.con, [], refused)
         counts.update(r["status"] for r in refused)
         journal = _RoundJournal(self, prepared, counts)
-        await asyncio.gather(*(sender.send(name, request, journal)
-                               for name, request in prepared.work))
+        try:
+            await send_all(sender, prepared.work, journal)
+        finally:
+            # What was queued is committed before a failure goes further: the intent of a
+            # request cancelled before or after it left is then uncertain, as after a kill
+            # (its slot was held: within the in-flight bound).
+            await journal.writes.idle()
         self.summary.requests += len(prepared.work)
         intents.settle(self.con)
         self.checkpoint("after_round")
@@ -237,11 +228,46 @@ class Dispatcher:
 
     def outcome_row(self, action: DueAction, decision: Decision, attempted_at: datetime,
                     outcome: Outcome | None) -> dict[str, Any]:
-        """The outcome row of one action's attempt (``reverse_etl.intents.OUTCOME_COLUMNS``),
-        counted in the summary."""
+        """The outcome row of one action's attempt (``reverse_etl.intents.OUTCOME_COLUMNS``:
+        a delivery-log row, whether it is final, whether the next attempt goes alone),
+        counted in the summary. ``outcome``'s message id has its secrets masked already
+        (once per request, by :meth:`_RoundJournal.returned`).
+
+        A provider's error (up to 10,000 characters) is the same for every action of its
+        request: its secrets, emails and phones are masked once
+        (:meth:`journeys.redaction.Redactor.clean_cut`), and each action's member data
+        only in what the log keeps of it.
+        """
         self.summary.count(action.destination, str(decision.status))
-        return {**self._log_row(action, decision, attempted_at, outcome),
-                "final": decision.final, "solo": decision.solo}
+        values = member_values([action.payload, action.recipient])
+        return {
+            "action_id": action.action_id, "attempt": action.attempt,
+            "status": str(decision.status), "destination": action.destination,
+            "http_status": outcome.http_status if outcome else None,
+            "provider_message_id": outcome.provider_message_id if outcome else None,
+            "error": self.redactor.clean_cut(decision.error, values, ERROR_LENGTH),
+            "attempted_at": attempted_at, "journey_id": action.journey_id,
+            "member_id": action.member_id, "tile_id": action.tile_id,
+            "action": action.action, "reason": None,
+            "next_attempt_at": decision.next_attempt_at,
+            "dispatch_id": self.summary.dispatch_id,
+            "final": decision.final, "solo": decision.solo}
+
+
+async def send_all(sender: Sender, work: list[tuple[str, OutgoingRequest]],
+                   journal: Journal) -> None:
+    """Send a round's requests concurrently. The first that fails cancels the others at
+    once (none keeps sending while the sender closes its clients), and its exception is
+    raised as it was, not inside an ``ExceptionGroup``."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for name, request in work:
+                group.create_task(sender.send(name, request, journal))
+    except ExceptionGroup as failed:
+        distinct = list({id(e): e for e in failed.exceptions}.values())
+        if len(distinct) == 1:  # one failure (a failed commit fails all its writers alike)
+            raise distinct[0] from None
+        raise
 
 
 class _RoundJournal:
@@ -279,12 +305,14 @@ class _RoundJournal:
         d.checkpoint("after_request")
         config, size, now = d.destinations[name].config, len(request.action_ids), d.clock()
         left_at = self.left_at.pop(id(request))
+        shown = replace(outcome, provider_message_id=d.redactor.mask_secrets(
+            outcome.provider_message_id))
         rows = []
         for action_id in request.action_ids:
             action = self.prepared.actions[action_id]
             rows.append(d.outcome_row(action, decide(outcome, action.attempt, size,
                                                      action_id in self.prepared.solo, config,
-                                                     now, d.rng), left_at, outcome))
+                                                     now, d.rng), left_at, shown))
         self.counts.update(r["status"] for r in rows)
         return self._committed(self.writes.add([(True, row) for row in rows]))
 

@@ -54,6 +54,12 @@ class GroupCommit(Generic[Item]):
             self._writer = self._loop.create_task(self._drain())
         return done
 
+    async def idle(self) -> None:
+        """Wait until every item queued so far is written (or its write failed), even when
+        those who queued them were cancelled meanwhile."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait([self._writer])
+
     async def _drain(self) -> None:
         while self._waiters:
             items, waiters = self._pending, self._waiters

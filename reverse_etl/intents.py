@@ -107,9 +107,11 @@ def recover(con: duckdb.DuckDBPyConnection, delivery: Mapping[str, str],
         con.execute(f"insert into {INTENTS} select action_id, attempts, dispatch_id, "
                     f"claimed_at from {QUEUE} where state = 'sending'")
         counts = {"logged": con.execute(f"select count(*) from {OUTCOMES}").fetchone()[0],
+                  # refused before sending: an outcome, no intent, still claimed (logged)
                   "not sent": con.execute(
                       f"select count(*) from {QUEUE} where state = 'claimed' and action_id "
-                      f"not in (select action_id from {INTENTS})").fetchone()[0]}
+                      f"not in (select action_id from {INTENTS}) and action_id "
+                      f"not in (select action_id from {OUTCOMES})").fetchone()[0]}
         cursor = con.execute(f"select i.attempt, q.* from ({IN_FLIGHT}) i "
                              f"join {QUEUE} q using (action_id)")
         names = [d[0] for d in cursor.description]

@@ -17,7 +17,7 @@ Columns = Sequence[tuple[str, str]]
 """(name, DuckDB type) of each column, in table order."""
 
 
-def rows_relation(columns: Columns) -> str:
+def _rows_relation(columns: Columns) -> str:
     """The select that turns the JSON document parameter into typed rows."""
     names = ", ".join(name for name, _ in columns)
     return f"select {names} from (select unnest(from_json(?::json, ?), recursive := true))"
@@ -29,11 +29,11 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Columns,
     if not rows:
         return
     names = ", ".join(name for name, _ in columns)
-    con.execute(f"insert into {table} ({names}) {rows_relation(columns)}",
-                rows_parameters(columns, rows))
+    con.execute(f"insert into {table} ({names}) {_rows_relation(columns)}",
+                _rows_parameters(columns, rows))
 
 
-def rows_parameters(columns: Columns, rows: Sequence[dict[str, Any]]) -> list[str]:
-    """The two parameters of :func:`rows_relation`: the rows and their structure."""
+def _rows_parameters(columns: Columns, rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The two parameters of :func:`_rows_relation`: the rows and their structure."""
     structure = json.dumps([{name: kind.upper() for name, kind in columns}])
     return [json.dumps(rows, default=str), structure]

@@ -69,20 +69,6 @@ class Journal(Protocol):
         later, and returns what to await for its commit. The slot is given back meanwhile."""
 
 
-class NoJournal:
-    """Records nothing: for sending outside a dispatch."""
-
-    async def leaving(self, name: str, request: OutgoingRequest) -> None:
-        return None
-
-    def returned(self, name: str, request: OutgoingRequest,
-                 outcome: Outcome) -> Awaitable[None]:
-        return asyncio.sleep(0)
-
-
-NO_JOURNAL = NoJournal()
-
-
 class Lane:
     """A destination's clients (its concurrency), rate limit and provider-requested pause."""
 
@@ -98,14 +84,18 @@ class Lane:
 
     async def take(self) -> httpx.AsyncClient:
         client = await self._clients.get()
-        now = time.monotonic()
-        start = max(now, self._next_start, self._paused_until)
-        self._next_start = start + self._interval
-        if start > now:
-            await asyncio.sleep(start - now)
-        # A pause may have been set while this request waited for its turn.
-        while (wait := self._paused_until - time.monotonic()) > 0:
-            await asyncio.sleep(wait)
+        try:
+            now = time.monotonic()
+            start = max(now, self._next_start, self._paused_until)
+            self._next_start = start + self._interval
+            if start > now:
+                await asyncio.sleep(start - now)
+            # A pause may have been set while this request waited for its turn.
+            while (wait := self._paused_until - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+        except BaseException:  # cancelled while waiting for its turn: the slot goes back
+            self.give_back(client)
+            raise
         return client
 
     def give_back(self, client: httpx.AsyncClient) -> None:
@@ -142,18 +132,19 @@ class Sender:
             await lane.close()
 
     async def send(self, name: str, request: OutgoingRequest,
-                   journal: Journal = NO_JOURNAL) -> Outcome:
+                   journal: Journal) -> Outcome:
         """Send one request to destination ``name`` within its limits, its intent and
         outcome recorded in ``journal`` while it holds its slot."""
         lane = self._lanes[name]
         client = await lane.take()
-        try:
-            await journal.leaving(name, request)
-            outcome = await self._destinations[name].send(client, request)
-            if outcome.verdict is Verdict.NOT_TAKEN and outcome.retry_after_s:
-                lane.pause(outcome.retry_after_s)
-            recorded = journal.returned(name, request, outcome)
-        finally:
-            lane.give_back(client)
+        # Failed or cancelled before its outcome is queued, a request keeps its slot: its
+        # intent may be committed without an outcome, and nobody else's may take its
+        # place (the round is stopping; the lane's clients are closed with the sender).
+        await journal.leaving(name, request)
+        outcome = await self._destinations[name].send(client, request)
+        if outcome.verdict is Verdict.NOT_TAKEN and outcome.retry_after_s:
+            lane.pause(outcome.retry_after_s)
+        recorded = journal.returned(name, request, outcome)
+        lane.give_back(client)
         await recorded
         return outcome

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from journeys.redaction import Redactor
 from reverse_etl.delivery_log import FINAL
-from reverse_etl.dispatch import DispatchError
+from reverse_etl.dispatch import DispatchError, send_all
 from reverse_etl.run import run_dispatch
 from tests.reverse_etl.fakes import (
     FakeBraze,
@@ -191,6 +194,92 @@ def test_a_batch_with_one_bad_address_sends_the_others(tmp_path: Path, monkeypat
     assert statuses.pop(ids[2]) == "failed"
     assert set(statuses.values()) == {"sent"}
     assert set(sendgrid.deliveries) == set(ids) - {ids[2]}
+
+
+def test_a_refused_batchs_error_is_redacted_once_not_once_per_action(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A provider's error (up to 10,000 characters) is the same for every action of the
+    batch: its secrets, emails and phones are masked once, on the event loop, not once per
+    action; each action's row still has its own member data masked."""
+    cleaned: list[str] = []
+    clean = Redactor.clean
+
+    def counted(self: Redactor, text: str | None, values=()) -> str | None:
+        cleaned.append(text or "")
+        return clean(self, text, values)
+
+    monkeypatch.setattr(Redactor, "clean", counted)
+    monkeypatch.setenv("SG_KEY", "SG.k")
+    with FakeSendgrid("SG.k") as sendgrid:
+        settings = project(tmp_path, _sendgrid(sendgrid))
+        ids = _seed_emails(settings.warehouse, 20, lambda i: {"first_name": f"Name{i}"})
+        con = duckdb.connect(str(settings.warehouse))
+        con.execute("update journeys_staging.stg_profiles set email = 'not-an-address' "
+                    "where member_id = 'm00002'")
+        con.close()
+        run_dispatch(settings)
+    refused = log_rows(settings.warehouse, "error like '%refused the batch of 20%'")
+    assert {r["action_id"] for r in refused} == set(ids)
+    assert sum("refused the batch" in text for text in cleaned) == 1
+
+
+def test_a_failing_send_cancels_the_others_and_raises_its_own_exception() -> None:
+    """The round's other sends stop at once (none keeps sending while the sender closes
+    its clients), and the error is the one raised, not an ``ExceptionGroup``."""
+    running: set[str] = set()
+    cancelled: list[str] = []
+
+    class Sender:
+        async def send(self, name: str, request: str, journal: object) -> None:
+            running.add(request)
+            try:
+                if request == "bad":
+                    await asyncio.sleep(0.01)
+                    raise ValueError("the provider's client is broken")
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled.append(request)
+                raise
+            finally:
+                running.discard(request)
+
+    async def main() -> None:
+        work = [("hooks", "bad")] + [("hooks", f"r{n}") for n in range(5)]
+        await send_all(Sender(), work, None)  # type: ignore[arg-type]
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="client is broken"):
+        asyncio.run(main())
+    assert sorted(cancelled) == [f"r{n}" for n in range(5)] and not running
+    assert time.monotonic() - started < 5
+
+
+def test_a_failure_mid_round_leaves_what_a_kill_leaves_and_is_recovered(
+        tmp_path: Path, hook) -> None:
+    """A round that fails half-way (here its checkpoint raises once an intent is committed)
+    stops its other requests; the next dispatch settles it as after a kill: only the
+    requests whose intent was committed are uncertain, at most the concurrency."""
+    settings = project(tmp_path, _webhook(hook, concurrency=4, delivery="at_most_once"))
+    ids = seed_actions(settings.warehouse, 40)
+    left: list[str] = []
+
+    def fail_on_the_sixth(point: str) -> None:
+        if point == "before_request":
+            left.append(point)
+            if len(left) == 6:
+                raise RuntimeError("stopped by the test")
+
+    with pytest.raises(RuntimeError, match="stopped by the test"):
+        run_dispatch(settings, checkpoint=fail_on_the_sixth, round_size=40)
+    summary = run_dispatch(settings)
+    recovered = summary.recovered
+    assert 1 <= recovered.get("unknown", 0) <= 4, recovered
+    assert recovered.get("logged", 0) + recovered.get("unknown", 0) + recovered["not sent"] == 40
+    statuses = final_statuses(settings.warehouse)
+    assert set(statuses) == set(ids)
+    assert all(n == 1 for n in hook.deliveries.values())
+    unknown = {a for a, status in statuses.items() if status == "unknown"}
+    assert set(hook.deliveries) == set(ids) - unknown | (set(hook.deliveries) & unknown)
 
 
 def test_a_null_template_field_fails_that_action_with_a_clear_error(tmp_path: Path,

@@ -78,3 +78,23 @@ def test_a_row_left_sending_by_a_dispatcher_before_intents_is_uncertain(
     con.close()
     assert settled == {"not sent": 2, "unknown": 1}
     assert final_statuses(tmp_path / "warehouse.duckdb") == {ids[0]: "unknown"}
+
+
+def test_actions_refused_before_sending_are_logged_not_counted_as_not_sent(
+        tmp_path: Path) -> None:
+    """A refused action has an outcome but no intent and is still ``claimed`` when the
+    dispatcher is killed: recovery logs it, and counts it once, under ``logged``."""
+    con, ids = claimed_round(tmp_path, 10)
+    refused = [{**outcome(a, "failed"), "http_status": None,
+                "error": "template field 'first_name' is null"} for a in ids[:2]]
+    intents.record(con, [{"action_id": a, "attempt": 1, "dispatch_id": "d1",
+                          "intended_at": NOW} for a in ids[2:4]],
+                   [*refused, outcome(ids[2], "sent")])
+
+    settled = intents.recover(con, {"hooks": "at_most_once"}, {"hooks": 5}, NOW, "d2")
+
+    con.close()
+    assert settled == {"logged": 3, "not sent": 6, "unknown": 1}
+    assert sum(settled.values()) == len(ids)
+    statuses = final_statuses(tmp_path / "warehouse.duckdb")
+    assert statuses == {ids[0]: "failed", ids[1]: "failed", ids[2]: "sent", ids[3]: "unknown"}
