@@ -13,7 +13,8 @@ def test_the_issue_figures_are_registered_at_the_issue_scales() -> None:
     assert list(FIGURES) == list(MODULES)
     assert {name: fig.profiles for name, fig in FIGURES.items()} == {
         "tick_at_scale": 1_000_000, "memory": 1_000_000, "growth_with_history": 200_000,
-        "backtest": 100_000, "dispatch_throughput": 100_000}
+        "backtest": 100_000, "dispatch_throughput": 100_000,
+        "compile_size": 0}  # journeys of 10 to 200 tiles, compiled: no warehouse
     assert all(fig.summary and fig.title for fig in FIGURES.values())
 
 
