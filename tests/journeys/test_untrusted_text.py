@@ -50,7 +50,7 @@ PREFIXES = {"ref": "__ref__", "source": "__source__", "journeys_prior": "__prior
             "journeys_part": "__part__", "journeys_log": "__log__"}
 DESTINATIONS = (Path(__file__).resolve().parents[2] / "journey_specs" / "_destinations.yml"
                 ).read_text(encoding="utf-8")
-EXAMPLES = int(os.environ.get("JOURNEYS_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("JOURNEYS_FUZZ_EXAMPLES", "12"))
 """Specs per run of the property test (about 2 s each); the note of issue 21 gives a run of
 500 (``JOURNEYS_FUZZ_EXAMPLES=500``)."""
 

@@ -15,7 +15,7 @@ from tests.journeys.test_untrusted_text import (
 )
 from tests.journeys.untrusted_specs import hostile_spec, hostile_texts
 
-EXAMPLES = int(os.environ.get("JOURNEYS_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("JOURNEYS_FUZZ_EXAMPLES", "5"))
 ISSUE_NAME = 'VIP promo {{ run_query("create table main.pwned_by_api as select 1") }} it\'s'
 
 
