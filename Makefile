@@ -3,7 +3,7 @@
 #   make test   environment + every test (CI runs this through .ci/run): the main suite on
 #               both cores, then the engine suites on PostgreSQL and on Spark side by side
 #               (each skips, saying why, without its server or pyspark: .ci/run starts
-#               PostgreSQL and adds EXTRAS=dev,postgres,spark). About 16 minutes on 2 cores.
+#               PostgreSQL and adds EXTRAS=dev,postgres,spark). About 28 minutes on 2 cores.
 #   make test-postgres, make test-spark  one engine's suites alone (SPARK_EXAMPLES=15
 #               for more hypothesis examples on Spark); make test-spark-dbt  dbt on Spark
 #   make dev    the Dagster UI on the journeys (dagster dev -w workspace.yaml)

@@ -261,6 +261,10 @@ def _tables(warehouse: Path) -> set[str]:
 def test_the_issues_payloads_run_as_text_through_dbt_and_in_process_alike(
         tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
+    for path in (root / "journey_specs").glob("[a-z]*.yml"):  # the hostile journey alone
+        path.unlink()
+    (root / "journey_specs" / "_governance.yml").unlink()  # its priority names demo journeys
+    shutil.rmtree(root / "dbt_project" / "models" / "journeys")
     (root / "journey_specs" / "hostile.yml").write_text(ISSUE_SPEC, encoding="utf-8")
     via_dbt, in_process = tmp_path / "dbt.duckdb", tmp_path / "inprocess.duckdb"
     live_warehouse(via_dbt, project_root=root, profiles=200, days=3,
