@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from journeys.redaction import Redactor
+from journeys.settings import Settings
 from reverse_etl.delivery_log import FINAL
 from reverse_etl.dispatch import DispatchError, send_all
 from reverse_etl.run import run_dispatch
@@ -180,17 +181,24 @@ def test_at_most_once_never_resends_the_unclear_case(tmp_path: Path, monkeypatch
                                                       sendgrid.deliveries[action_id])
 
 
-def test_a_batch_with_one_bad_address_sends_the_others(tmp_path: Path, monkeypatch) -> None:
+def _dispatch_with_one_bad_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   actions: int) -> tuple[Settings, list[str], FakeSendgrid]:
+    """A dispatch of ``actions`` emails to a fake SendGrid, the third to a bad address."""
     monkeypatch.setenv("SG_KEY", "SG.k")
     with FakeSendgrid("SG.k") as sendgrid:
         settings = project(tmp_path, _sendgrid(sendgrid))
-        ids = _seed_emails(settings.warehouse, 5, lambda i: {"first_name": f"Name{i}"})
+        ids = _seed_emails(settings.warehouse, actions, lambda i: {"first_name": f"Name{i}"})
         con = duckdb.connect(str(settings.warehouse))
         con.execute("update journeys_staging.stg_profiles set email = 'not-an-address' "
                     "where member_id = 'm00002'")
         con.close()
         run_dispatch(settings)
-        statuses = final_statuses(settings.warehouse)
+    return settings, ids, sendgrid
+
+
+def test_a_batch_with_one_bad_address_sends_the_others(tmp_path: Path, monkeypatch) -> None:
+    settings, ids, sendgrid = _dispatch_with_one_bad_address(tmp_path, monkeypatch, 5)
+    statuses = final_statuses(settings.warehouse)
     assert statuses.pop(ids[2]) == "failed"
     assert set(statuses.values()) == {"sent"}
     assert set(sendgrid.deliveries) == set(ids) - {ids[2]}
@@ -209,15 +217,7 @@ def test_a_refused_batchs_error_is_redacted_once_not_once_per_action(
         return clean(self, text, values)
 
     monkeypatch.setattr(Redactor, "clean", counted)
-    monkeypatch.setenv("SG_KEY", "SG.k")
-    with FakeSendgrid("SG.k") as sendgrid:
-        settings = project(tmp_path, _sendgrid(sendgrid))
-        ids = _seed_emails(settings.warehouse, 20, lambda i: {"first_name": f"Name{i}"})
-        con = duckdb.connect(str(settings.warehouse))
-        con.execute("update journeys_staging.stg_profiles set email = 'not-an-address' "
-                    "where member_id = 'm00002'")
-        con.close()
-        run_dispatch(settings)
+    settings, ids, _ = _dispatch_with_one_bad_address(tmp_path, monkeypatch, 20)
     refused = log_rows(settings.warehouse, "error like '%refused the batch of 20%'")
     assert {r["action_id"] for r in refused} == set(ids)
     assert sum("refused the batch" in text for text in cleaned) == 1
