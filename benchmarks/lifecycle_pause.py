@@ -28,7 +28,7 @@ from journeys.lifecycle import ChangeRequest, activate_drafts, change_state
 from journeys.lifecycle.migration import migrate, resume_check
 from journeys.project import compile_project
 from journeys.settings import Settings
-from journeys.tick.clock import clock_sequence
+from journeys.warehouse.clock import clock_sequence
 from journeys.tick.runner import simulate
 
 REPO = Path(__file__).resolve().parents[1]

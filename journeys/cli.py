@@ -24,9 +24,7 @@ from journeys.failures import WarehouseUnusable, check_warehouse_file, explain
 from journeys.project import ProjectError, TargetError, compile_project
 from journeys.redaction import Redactor
 from journeys.settings import debug_enabled, load_settings
-from journeys.tick.clock import clock_sequence, now_clock, parse_clock
 from journeys.tick.dbt_runner import DbtTickError
-from journeys.tick.lease import TickBusy
 from journeys.tick.runner import (
     DEFAULT_BATCH,
     TickReport,
@@ -35,6 +33,8 @@ from journeys.tick.runner import (
     run_tick,
     simulate,
 )
+from journeys.warehouse.clock import clock_sequence, now_clock, parse_clock
+from journeys.warehouse.lease import TickBusy
 
 console = Console()
 MAX_WAIT_S = 86_400.0
@@ -134,13 +134,10 @@ def _print_held(settings) -> None:
     them: a new journey is a draft, and a silent no-op would look like a broken engine."""
     from journeys.lifecycle import spec_ids
     from journeys.lifecycle.control import states_of
-    from journeys.warehouse import connect_for_reading
+    from journeys.warehouse.readers import reading
 
-    con = connect_for_reading(settings.warehouse)
-    try:
+    with reading(settings.warehouse) as con:
         states = states_of(con, spec_ids(settings))
-    finally:
-        con.close()
     advice = {"draft": "`journeys activate {}` starts it", "paused": "`journeys resume {}`"}
     for journey_id, state in states.items():
         if state in advice:
@@ -169,6 +166,12 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
     if value is not None and not math.isfinite(value):
         raise click.BadParameter(f"{value} is not a number of seconds (e.g. 30)")
     return value
+
+
+_WAIT = click.option("--wait", default=0.0, show_default=True,
+                     type=click.FloatRange(0, MAX_WAIT_S), callback=_finite,
+                     help="Seconds to wait for another writer of the warehouse (a tick, a "
+                          "dispatch, a lifecycle change) before giving up.")
 
 
 @click.group(cls=_Journeys)
@@ -238,16 +241,18 @@ def compile_cmd(settings, check: bool, dialect: str | None, out: Path | None) ->
 @main.command()
 @click.option("--at", "at", default=None, help="Tick clock, ISO 8601 (default: now).")
 @click.option("--engine", type=ENGINES, default="dbt", show_default=True)
+@_WAIT
 @click.pass_obj
-def run(settings, at: str | None, engine: str) -> None:
+def run(settings, at: str | None, engine: str, wait: float) -> None:
     """One tick of every journey."""
     run_at = _clock(at)
     _usable_warehouse(settings)
     try:
         if engine == "dbt":
-            report = run_dbt_tick(settings, run_at, log=lambda line: click.echo(line, err=True))
+            report = run_dbt_tick(settings, run_at, wait_s=wait,
+                                  log=lambda line: click.echo(line, err=True))
         else:
-            report = run_tick(settings, _compiled(settings), run_at, engine=engine)
+            report = run_tick(settings, _compiled(settings), run_at, engine=engine, wait_s=wait)
     except ProjectError as problem:
         _fail_problems(problem)
     except (WarehouseError, DbtTickError, TickBusy) as failure:
@@ -263,8 +268,10 @@ def run(settings, at: str | None, engine: str) -> None:
 @click.option("--engine", type=ENGINES, default="inprocess", show_default=True)
 @click.option("--batch", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(min=1),
               help="Clocks per in-process run (the tables are the same as one by one).")
+@_WAIT
 @click.pass_obj
-def simulate_cmd(settings, start: str, end: str, every: str, engine: str, batch: int) -> None:
+def simulate_cmd(settings, start: str, end: str, every: str, engine: str, batch: int,
+                 wait: float) -> None:
     """Consecutive ticks from --start to --end."""
     first, last = _clock(start, "--start"), _clock(end, "--end")
     _usable_warehouse(settings)
@@ -274,8 +281,8 @@ def simulate_cmd(settings, start: str, end: str, every: str, engine: str, batch:
         _fail(str(bad) if str(bad).startswith("--") else f"--every: {bad}")
     project = _compiled(settings)
     try:
-        reports = simulate(settings, project, clocks, engine=engine, batch=batch)
-    except (WarehouseError, DbtTickError) as failure:
+        reports = simulate(settings, project, clocks, engine=engine, batch=batch, wait_s=wait)
+    except (WarehouseError, DbtTickError, TickBusy) as failure:
         _fail(str(failure))
     _print_totals(reports)
     _print_held(settings)
@@ -307,9 +314,7 @@ def _print_totals(reports: list[TickReport]) -> None:
               help="Write the exact requests to a file instead of sending; change nothing.")
 @click.option("--out", type=_PathOption(dir_okay=False, path_type=Path), default=None,
               callback=_not_empty, help="The dry run's file (default: outbox/dry_run.jsonl).")
-@click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(0, MAX_WAIT_S),
-              callback=_finite,
-              help="Seconds to wait for a tick or dispatch that holds the warehouse.")
+@_WAIT
 @click.pass_obj
 def dispatch_cmd(settings, dry_run: bool, out: Path | None, wait: float) -> None:
     """Send the due actions to their destinations and log every attempt (reverse ETL)."""
@@ -347,7 +352,7 @@ def _usable_warehouse(settings) -> None:
 
 def _need_warehouse(settings) -> None:
     """Stop with one line when the warehouse file is missing, a folder or not DuckDB's."""
-    from journeys.warehouse import no_warehouse
+    from journeys.warehouse.connect import no_warehouse
 
     _usable_warehouse(settings)
     if not settings.warehouse.exists():
@@ -433,9 +438,6 @@ _FILE = click.option("--file", "file", type=_PathOption(dir_okay=False, path_typ
                      default=None, callback=_not_empty, help="A CSV file with a member_id column.")
 _AT = click.option("--at", "at", default=None,
                    help="When the request takes effect, ISO 8601 (default: now).")
-_WAIT = click.option("--wait", default=0.0, show_default=True,
-                     type=click.FloatRange(0, MAX_WAIT_S), callback=_finite,
-                     help="Seconds to wait for a tick or dispatch that holds the warehouse.")
 
 
 @main.command()
@@ -588,15 +590,12 @@ def history(settings, journey_id: str | None) -> None:
     from journeys.lifecycle import history as read_history
     from journeys.lifecycle import spec_ids
     from journeys.validation.problems import did_you_mean
-    from journeys.warehouse import connect_for_reading
+    from journeys.warehouse.readers import reading
 
     _need_warehouse(settings)
-    con = connect_for_reading(settings.warehouse)
-    try:
+    with reading(settings.warehouse) as con:
         changes = read_history(con, journey_id)
         known = {c.journey_id for c in read_history(con, None)} if journey_id else set()
-    finally:
-        con.close()
     if journey_id is not None and not changes:
         known |= set(spec_ids(settings))
         if journey_id not in known:
@@ -625,7 +624,7 @@ def demo(settings, profiles: int, days: int, seed: int) -> None:
     from journeys.demo.report import print_report
     from journeys.demo.synthetic import generate_warehouse
     from journeys.lifecycle import activate_drafts
-    from journeys.warehouse import drop_engine_state
+    from journeys.warehouse.setup import drop_engine_state
 
     end = datetime(2026, 11, 1)
     console.print(f"generating {profiles:,} profiles and 30 days of events into "

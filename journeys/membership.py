@@ -19,12 +19,12 @@ from typing import Literal
 
 import duckdb
 
-from journeys.compiler.relations import SOURCE_SCHEMA
 from journeys.lifecycle.control import status_of
 from journeys.limits import MAX_MEMBER_ID_LENGTH
 from journeys.settings import Settings
-from journeys.tick.inprocess import ensure_inputs
-from journeys.tick.lease import tick_lease
+from journeys.warehouse.relations import SOURCE_SCHEMA
+from journeys.warehouse.setup import ensure_inputs
+from journeys.warehouse.writers import writing
 
 Kind = Literal["enter", "remove"]
 TABLES: dict[str, str] = {"enter": "manual_entries", "remove": "manual_removals"}
@@ -107,9 +107,8 @@ def record_requests(settings: Settings, journey_id: str, members: Iterable[str],
                               f"{MAX_MEMBER_ID_LENGTH} characters (the first: "
                               f"'{too_long[0][:40]}…'): is this the member_id column?")
     table = TABLES[kind]
-    with tick_lease(settings.warehouse, f"journeys {kind}", requested_at, wait_s,
-                    refused=f"no {kind} request was recorded"):
-        con = duckdb.connect(str(settings.warehouse))
+    with writing(settings.warehouse, f"journeys {kind}", requested_at, wait_s=wait_s,
+                 refused=f"no {kind} request was recorded") as con:
         try:
             ensure_inputs(con)
             _check_state(journey_id, kind, status_of(con, journey_id).state)
@@ -127,8 +126,6 @@ def record_requests(settings: Settings, journey_id: str, members: Iterable[str],
         except duckdb.CatalogException as missing:
             raise MembershipError(f"{settings.warehouse}: {missing}: the warehouse needs its "
                                   "profiles table (C3)") from None
-        finally:
-            con.close()
     return MembershipResult(recorded=tuple(recorded),
                             unknown=tuple(m for m in wanted if m not in known),
                             table=table, requested_at=requested_at)

@@ -15,12 +15,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import duckdb
-
-from journeys.compiler.relations import OUTPUT_SCHEMA
-from journeys.compiler.tables import DELIVERY_LOG_COLUMNS
-
-DELIVERY_LOG = f"{OUTPUT_SCHEMA}.delivery_log"
+from journeys.warehouse.tables import DELIVERY_LOG_COLUMNS
 
 
 class Status(StrEnum):
@@ -36,10 +31,3 @@ class Status(StrEnum):
 FINAL = frozenset({Status.SENT, Status.FAILED, Status.DEAD, Status.UNKNOWN, Status.SUPPRESSED})
 
 COLUMNS = DELIVERY_LOG_COLUMNS
-
-
-
-def ensure_delivery_log(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create schema if not exists {OUTPUT_SCHEMA}")
-    columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
-    con.execute(f"create table if not exists {DELIVERY_LOG} ({columns})")

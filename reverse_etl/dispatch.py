@@ -39,10 +39,11 @@ import duckdb
 
 from journeys.redaction import Redactor, member_values
 from journeys.settings import Settings, read_secrets
-from journeys.tick import journal
-from journeys.tick.clock import now_clock
 from journeys.validation.destinations_file import DESTINATIONS_FILE
 from journeys.validation.governance_file import GOVERNANCE_FILE
+from journeys.warehouse import journal
+from journeys.warehouse.clock import now_clock
+from journeys.warehouse.connect import FILE_WAIT_S, connect
 from reverse_etl import intents, queue
 from reverse_etl.actions import DueAction
 from reverse_etl.delivery_log import Status
@@ -335,7 +336,8 @@ def dispatch(settings: Settings, configs: Mapping[str, Any], *, dry_run: bool = 
              shown_destinations: str = str(DESTINATIONS_FILE),
              log: Callable[[str], None] = lambda _: None, round_size: int | None = None,
              clock: Callable[[], datetime] = now_clock, checkpoint: Checkpoint = lambda _: None,
-             dry_run_file: Path | None = None) -> DispatchSummary:
+             dry_run_file: Path | None = None,
+             file_wait_s: float = FILE_WAIT_S) -> DispatchSummary:
     """Dispatch every due action without a final delivery (see the module's steps).
 
     The caller holds the tick lease. Raises :class:`DispatchError` (nothing sent) when a
@@ -344,7 +346,7 @@ def dispatch(settings: Settings, configs: Mapping[str, Any], *, dry_run: bool = 
     begun = time.monotonic()
     summary = DispatchSummary(dispatch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
     # A dry run only reads; it opens the file like everyone else in this process does.
-    con = duckdb.connect(str(settings.warehouse))
+    con = connect(settings.warehouse, wait_s=file_wait_s)
     # The limit is the database's, shared with any other connection of this process (the
     # demo's): put it back afterwards.
     before = con.execute("select current_setting('memory_limit')").fetchone()[0]

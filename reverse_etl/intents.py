@@ -25,10 +25,11 @@ from typing import Any
 
 import duckdb
 
-from journeys.compiler.relations import INTERNAL_SCHEMA
-from journeys.warehouse import transaction
+from journeys.warehouse.relations import INTERNAL_SCHEMA
+from journeys.warehouse.setup import DELIVERY_LOG
+from journeys.warehouse.transactions import transaction
 from reverse_etl.delivery_log import COLUMNS as LOG_COLUMNS
-from reverse_etl.delivery_log import DELIVERY_LOG, Status
+from reverse_etl.delivery_log import Status
 from reverse_etl.queue import QUEUE
 from reverse_etl.rows import insert_rows
 

@@ -22,12 +22,13 @@ from typing import Any
 
 import duckdb
 
-from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
 from journeys.spec.destinations import CHANNEL_OF_ACTION
-from journeys.tick.inprocess import ensure_inputs
-from journeys.warehouse import table_exists, transaction
+from journeys.warehouse.catalog import table_exists
+from journeys.warehouse.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
+from journeys.warehouse.setup import DELIVERY_LOG, ensure_delivery_log, ensure_inputs
+from journeys.warehouse.transactions import transaction
 from reverse_etl.delivery_log import COLUMNS as LOG_COLUMNS
-from reverse_etl.delivery_log import DELIVERY_LOG, FINAL, Status, ensure_delivery_log
+from reverse_etl.delivery_log import FINAL, Status
 
 QUEUE = f"{INTERNAL_SCHEMA}.dispatch_queue"
 CURSOR = f"{INTERNAL_SCHEMA}.dispatch_cursor"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from journeys.warehouse.readers import reading
 from reverse_etl.dispatch import DispatchSummary
 
 ORDER = ("would_send", "sent", "retrying", "unknown", "dead", "failed", "deferred",
@@ -47,15 +47,12 @@ def print_summary(summary: DispatchSummary, console: Console) -> None:
 
 def print_sent(warehouse: Path, dispatch_id: str, console: Console) -> None:
     """What a dispatch delivered, by journey, tile and template (counts, not members)."""
-    con = duckdb.connect(str(warehouse))  # the demo's process may hold it open read-write
-    try:
+    with reading(warehouse) as con:
         rows = con.execute(
             "select l.journey_id, l.tile_id, l.destination, d.template, count(*) "
             "from journeys.delivery_log l join journeys.due_actions d using (action_id) "
             "where l.dispatch_id = ? and l.status = 'sent' group by all order by all",
             [dispatch_id]).fetchall()
-    finally:
-        con.close()
     if not rows:
         return
     table = Table(title="sent, by tile")

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from journeys.compiler.dialect import SQL_TYPES, type_sql
-from journeys.tick.sessions import DuckDBSession, PostgresSession, Session, SparkSession
+from journeys.warehouse.sessions import DuckDBSession, PostgresSession, Session, SparkSession
 
 ENGINES = ("duckdb", "postgres", "spark")
 ENGINE_ENV = "JOURNEYS_TEST_ENGINE"

@@ -1,16 +1,15 @@
 """What every request of the API works with: the settings, and short visits to the warehouse.
 
-Why short: ticks and dispatches run in other processes, and DuckDB lets one process at a
-time open the file. So a request opens the warehouse, reads, and closes it; writes go through
-the engine's functions, which take the warehouse's lease. Inside the server, one lock
-serializes those visits (DuckDB refuses a second connection of another kind in the same
-process while one is open, which validation's read-only look at the profiles would be).
+Why short: ticks and dispatches run in other processes and write the warehouse for minutes.
+So a read opens the reader copy (:mod:`journeys.warehouse.readers`: the last finished write,
+never waiting for a tick), reads, and closes it; writes go through the engine's functions,
+which take the warehouse's lease and wait for it up to :data:`LEASE_WAIT_S`. Inside the
+server, one lock serializes the writes and the spec files' changes.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,16 +18,16 @@ from typing import Annotated
 import duckdb
 from fastapi import Depends, Request
 
-from journeys.api.errors import ApiError, busy
+from journeys.api.errors import ApiError
 from journeys.failures import WarehouseUnusable, check_warehouse_file
 from journeys.lifecycle import JourneyStatus, read_statuses
 from journeys.settings import Settings
-from journeys.warehouse import no_warehouse
+from journeys.warehouse.connect import no_warehouse
+from journeys.warehouse.readers import reading
 
-CONNECT_WAIT_S = 2.0
-"""How long a request waits for another process to let go of the warehouse file."""
-LEASE_WAIT_S = 2.0
-"""How long a change waits for the warehouse's lease (a tick holds it while it runs)."""
+LEASE_WAIT_S = 5.0
+"""How long a change waits for the warehouse's lease (a tick or a dispatch holds it while it
+runs); then 503 with ``Retry-After``, naming the holder and since when."""
 
 
 @dataclass
@@ -52,14 +51,11 @@ class ApiContext:
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The warehouse, opened for the block and closed after it (503 while busy)."""
+        """The warehouse as of its last finished write, for the block: a tick or a dispatch
+        writing meanwhile does not make a read wait or fail."""
         self.need_warehouse()
-        with self.lock:
-            con = _connect(str(self.settings.warehouse))
-            try:
-                yield con
-            finally:
-                con.close()
+        with reading(self.settings.warehouse) as con:
+            yield con
 
     def statuses(self) -> dict[str, JourneyStatus]:
         """Every journey's latest lifecycle change (a journey without one is a draft)."""
@@ -68,18 +64,6 @@ class ApiContext:
 
     def status(self, journey_id: str) -> JourneyStatus:
         return self.statuses().get(journey_id, JourneyStatus(journey_id, "draft"))
-
-
-def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + CONNECT_WAIT_S
-    while True:
-        try:
-            return duckdb.connect(path)
-        except duckdb.IOException:
-            if time.monotonic() >= deadline:
-                raise busy(f"the warehouse {path} is in use by another process (a tick or a "
-                           "dispatch): try again when it ends") from None
-            time.sleep(0.1)
 
 
 def context(request: Request) -> ApiContext:

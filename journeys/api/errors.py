@@ -23,7 +23,7 @@ from journeys.failures import explain
 from journeys.lifecycle import SpecProblems, TransitionError, UnknownJourney
 from journeys.limits import MAX_REQUEST_BYTES, without_surrogates
 from journeys.redaction import Redactor
-from journeys.tick.lease import TickBusy
+from journeys.warehouse.lease import TickBusy
 
 RETRY_AFTER_S = 5
 

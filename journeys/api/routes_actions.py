@@ -37,7 +37,7 @@ from journeys.lifecycle.states import Action
 from journeys.membership import JourneyNotOpen, Kind, MembershipError, record_requests
 from journeys.metrics.readout import has_metrics, read_readout
 from journeys.spec.models import JourneySpec
-from journeys.tick.clock import now_clock, parse_clock
+from journeys.warehouse.clock import now_clock, parse_clock
 
 router = APIRouter(tags=["operations"])
 

@@ -20,9 +20,9 @@ from sqlglot import exp
 
 from journeys.compiler import dialect
 from journeys.compiler.bindings import at_clock, event_condition, profile_condition
-from journeys.compiler.relations import prior, ref
 from journeys.compiler.walk import col, lit, table, tick_of, union_all
 from journeys.spec.models import JourneySpec
+from journeys.warehouse.relations import prior, ref
 
 KEY = ("member_id", "entry_seq")
 NEVER = "1900-01-01 00:00:00"

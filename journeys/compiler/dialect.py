@@ -418,7 +418,7 @@ def latest_rows(plan: ModelPlan, table: exp.Expression) -> exp.Query:
 def read_latest(tree: exp.Expression, logged: dict[str, ModelPlan]) -> exp.Expression:
     """``tree`` with every prior read of a model kept as a log (``logged``, by name)
     replaced by its :func:`latest_rows`."""
-    from journeys.compiler.relations import placeholder
+    from journeys.warehouse.relations import placeholder
 
     def one(node: exp.Expression) -> exp.Expression:
         found = placeholder(node) if isinstance(node, exp.Table) else None

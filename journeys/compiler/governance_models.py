@@ -29,7 +29,12 @@ from sqlglot import exp
 
 from journeys.compiler import dialect
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import (
+from journeys.compiler.walk import case_on_tile, col, lit, table, union_all
+from journeys.spec.destinations import CHANNEL_OF_ACTION
+from journeys.spec.durations import duration_seconds
+from journeys.spec.governance import FrequencyCap, GovernanceSpec, Holdout
+from journeys.spec.models import JourneySpec
+from journeys.warehouse.relations import (
     INTERNAL_SCHEMA,
     OUTPUT_SCHEMA,
     clock_input,
@@ -37,12 +42,7 @@ from journeys.compiler.relations import (
     prior,
     ref,
 )
-from journeys.compiler.tables import DUE_ACTIONS, GOVERNANCE_BLOCKS, GOVERNED_ACTIONS, names
-from journeys.compiler.walk import case_on_tile, col, lit, table, union_all
-from journeys.spec.destinations import CHANNEL_OF_ACTION
-from journeys.spec.durations import duration_seconds
-from journeys.spec.governance import FrequencyCap, GovernanceSpec, Holdout
-from journeys.spec.models import JourneySpec
+from journeys.warehouse.tables import DUE_ACTIONS, GOVERNANCE_BLOCKS, GOVERNED_ACTIONS, names
 
 FOLDER = "outputs"
 BLOCK_RANKS = {"suppression_list": 1, "consent": 2}

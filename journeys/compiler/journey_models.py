@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from sqlglot import exp
 
-from journeys.compiler import dialect, tables
+from journeys.compiler import dialect
 from journeys.compiler.bindings import (
     at_clock,
     event_condition,
@@ -24,7 +24,6 @@ from journeys.compiler.bindings import (
 from journeys.compiler.conversions import conversions_query
 from journeys.compiler.graph import sub_journey_sources
 from journeys.compiler.plan import ColumnDoc, ModelPlan, empty_relation
-from journeys.compiler.relations import INTERNAL_SCHEMA, clock_input, prior, ref
 from journeys.compiler.walk import (
     STEP_TYPES,
     WalkBuilder,
@@ -44,6 +43,8 @@ from journeys.spec.models import (
     UpdateProfileTile,
     WebhookTile,
 )
+from journeys.warehouse import tables
+from journeys.warehouse.relations import INTERNAL_SCHEMA, clock_input, prior, ref
 
 
 class JourneyCompiler:

@@ -17,15 +17,16 @@ import json
 
 from sqlglot import exp
 
-from journeys.compiler import dialect, tables
+from journeys.compiler import dialect
 from journeys.compiler.governance_models import in_holdout
 from journeys.compiler.graph import tile_depths, tiles_in_order
 from journeys.compiler.plan import ColumnDoc, ModelPlan, empty_relation
 from journeys.compiler.project_models import output_plan, union_of_parts
-from journeys.compiler.relations import INTERNAL_SCHEMA, log_table, part, ref
 from journeys.compiler.walk import col, lit, table, union_all
 from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec, edges
+from journeys.warehouse import tables
+from journeys.warehouse.relations import INTERNAL_SCHEMA, log_table, part, ref
 
 Z = 1.96
 """Two-sided 95% quantile of the normal distribution."""

@@ -13,7 +13,7 @@ from typing import Literal
 from sqlglot import exp
 
 from journeys.compiler import dialect
-from journeys.compiler.relations import placeholder
+from journeys.warehouse.relations import placeholder
 
 Materialization = Literal["table", "view", "incremental"]
 
@@ -38,7 +38,7 @@ class ModelPlan:
         schema: the warehouse schema it is built in.
         folder: its folder under ``dbt_project/models``.
         materialized: table, view or incremental (delete+insert on ``unique_key``).
-        query: the select, with placeholder tables (see :mod:`journeys.compiler.relations`).
+        query: the select, with placeholder tables (see :mod:`journeys.warehouse.relations`).
         columns: the output columns in order.
         unique_key: the delete+insert key of an incremental model.
         unique_combination: columns that are unique together (a dbt test).

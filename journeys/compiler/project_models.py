@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from journeys.compiler import dialect, tables
+from journeys.compiler import dialect
 from journeys.compiler.plan import ColumnDoc, ModelPlan, empty_relation
-from journeys.compiler.relations import (
+from journeys.compiler.walk import col, lit, union_all
+from journeys.warehouse import tables
+from journeys.warehouse.relations import (
     INTERNAL_SCHEMA,
     OUTPUT_SCHEMA,
     STAGING_SCHEMA,
@@ -20,7 +22,6 @@ from journeys.compiler.relations import (
     ref,
     source,
 )
-from journeys.compiler.walk import col, lit, union_all
 
 STAGING_FOLDER = "staging"
 OUTPUT_FOLDER = "outputs"

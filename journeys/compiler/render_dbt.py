@@ -27,7 +27,7 @@ from journeys.compiler.dialect import (
 )
 from journeys.compiler.jinja import LiveJinja, escape_jinja, with_live_jinja
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import (
+from journeys.warehouse.relations import (
     TOOL_SOURCES,
     checked_name,
     is_clock_input,

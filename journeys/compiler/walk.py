@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from journeys.compiler import dialect, tables
+from journeys.compiler import dialect
 from journeys.compiler.bindings import at_clock, event_condition, profile_condition
 from journeys.compiler.graph import event_tiles, split_ranges, tile_depths
-from journeys.compiler.relations import ref
 from journeys.spec.durations import duration_seconds
 from journeys.spec.models import (
     WEEKDAYS,
@@ -38,6 +37,8 @@ from journeys.spec.models import (
     WaitTile,
     edges,
 )
+from journeys.warehouse import tables
+from journeys.warehouse.relations import ref
 
 KEY = ("member_id", "entry_seq")
 STEP_COLUMNS = (

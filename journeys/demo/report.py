@@ -20,7 +20,7 @@ from journeys.demo.governance_report import governance_counts, governance_table
 from journeys.lifecycle.control import states_of
 from journeys.metrics.readout import JourneyReadout, has_metrics, read_readout
 from journeys.spec.models import JourneySpec
-from journeys.warehouse import connect_for_reading
+from journeys.warehouse.readers import reading
 
 
 def _cell(n: int) -> str:
@@ -112,7 +112,7 @@ def readouts(con: Any, specs: Mapping[str, JourneySpec]) -> list[JourneyReadout]
 
 def status_json(warehouse_path: Path | str, specs: Mapping[str, JourneySpec]) -> str:
     """``journeys status --json``: a list with one object per journey."""
-    with connect_for_reading(warehouse_path) as con:  # as dbt-duckdb opens it, in-process
+    with reading(Path(warehouse_path)) as con:
         states = states_of(con, specs)
         return json.dumps([{**r.to_json(), "state": states[r.journey_id]}
                            for r in readouts(con, specs)], indent=2)
@@ -128,7 +128,7 @@ def print_report(
 ) -> None:
     """Print every journey's tile table and A/B readout, then governance's counts."""
     console = console or Console()
-    with connect_for_reading(warehouse_path) as con:
+    with reading(Path(warehouse_path)) as con:
         ticked = has_metrics(con)
         states = states_of(con, specs)
         for readout in readouts(con, specs):

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
+from journeys.warehouse.connect import connect
 
 TIMEZONES = (
     "America/New_York", "Europe/Berlin", "Asia/Tokyo", "Australia/Sydney",
@@ -338,7 +338,7 @@ def generate_warehouse(
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path)) as con:
+    with connect(path) as con:
         if memory_limit:
             con.execute("set memory_limit = $limit", {"limit": memory_limit})
         for sql in statements:

@@ -14,17 +14,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
-
 from journeys.lifecycle.control import ControlChange, append_change, states_of, status_of
 from journeys.lifecycle.states import Action, TransitionError, next_state
 from journeys.settings import Settings
 from journeys.spec.models import JourneySpec
-from journeys.tick.lease import tick_lease
 from journeys.validation import validate_project
 from journeys.validation.problems import Problem
 from journeys.validation.project import journey_ids_on_disk
-from journeys.warehouse import transaction
+from journeys.warehouse.transactions import transaction
+from journeys.warehouse.writers import writing
 
 VALIDATED: frozenset[str] = frozenset({"activate", "resume"})
 
@@ -121,24 +119,20 @@ def change_state(settings: Settings, request: ChangeRequest,
             if request.action in VALIDATED else None)
     holder = f"journeys {request.action}"
     refused = f"journey '{request.journey_id}' was not {done(request.action)}"
-    with tick_lease(settings.warehouse, holder, datetime.now(UTC).replace(tzinfo=None),
-                    request.wait_s, refused=refused):
+    with writing(settings.warehouse, holder, datetime.now(UTC).replace(tzinfo=None),
+                 wait_s=request.wait_s, refused=refused) as con:
         changed_at = (now or datetime.now(UTC)).replace(tzinfo=None)  # in lease order
-        con = duckdb.connect(str(settings.warehouse))
-        try:
-            status = status_of(con, request.journey_id)
-            state = next_state(request.journey_id, status.state, request.action)
-            detail = {"tiles": tile_types(spec)} if spec is not None else None
-            checked = spec or _parsed_spec(settings, request.journey_id)
-            version = checked.spec_version if checked else "invalid"
-            with transaction(con):  # a resume's moves and its audit row: both or neither
-                if check is not None and checked is not None:
-                    check(con, checked, replace(status, actor=request.actor), request.action,
-                          changed_at)
-                return append_change(con, request.journey_id, request.action, state,
-                                     version, request.actor, changed_at, detail)
-        finally:
-            con.close()
+        status = status_of(con, request.journey_id)
+        state = next_state(request.journey_id, status.state, request.action)
+        detail = {"tiles": tile_types(spec)} if spec is not None else None
+        checked = spec or _parsed_spec(settings, request.journey_id)
+        version = checked.spec_version if checked else "invalid"
+        with transaction(con):  # a resume's moves and its audit row: both or neither
+            if check is not None and checked is not None:
+                check(con, checked, replace(status, actor=request.actor), request.action,
+                      changed_at)
+            return append_change(con, request.journey_id, request.action, state,
+                                 version, request.actor, changed_at, detail)
 
 
 def activate_drafts(settings: Settings, specs: dict[str, JourneySpec], actor: str,
@@ -146,16 +140,12 @@ def activate_drafts(settings: Settings, specs: dict[str, JourneySpec], actor: st
     """Activate every draft among ``specs``, already validated (the demo, a new project's
     first run): one lease, one audit row per journey activated."""
     changed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
-    with tick_lease(settings.warehouse, "journeys activate", changed_at,
-                    refused="no journey was activated"):
-        con = duckdb.connect(str(settings.warehouse))
-        try:
-            states = states_of(con, specs)
-            return [append_change(con, jid, "activate", "active", spec.spec_version, actor,
-                                  changed_at, {"tiles": tile_types(spec)})
-                    for jid, spec in sorted(specs.items()) if states[jid] == "draft"]
-        finally:
-            con.close()
+    with writing(settings.warehouse, "journeys activate", changed_at,
+                 refused="no journey was activated") as con:
+        states = states_of(con, specs)
+        return [append_change(con, jid, "activate", "active", spec.spec_version, actor,
+                              changed_at, {"tiles": tile_types(spec)})
+                for jid, spec in sorted(specs.items()) if states[jid] == "draft"]
 
 
 __all__ = ["ChangeRequest", "SpecProblems", "TransitionError", "UnknownJourney",

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from journeys.compiler.relations import OUTPUT_SCHEMA
-from journeys.compiler.tables import JOURNEY_CONTROL
 from journeys.lifecycle.states import State
-from journeys.tick.inprocess import CONTROL_TABLE, ensure_inputs
-from journeys.warehouse import table_exists
+from journeys.warehouse.catalog import table_exists
+from journeys.warehouse.relations import OUTPUT_SCHEMA
+from journeys.warehouse.setup import CONTROL_TABLE, ensure_inputs
+from journeys.warehouse.tables import JOURNEY_CONTROL
 
 CONTROL = f"{OUTPUT_SCHEMA}.{CONTROL_TABLE}"
 COLUMNS = tuple(name for name, _ in JOURNEY_CONTROL)
@@ -57,9 +57,18 @@ def _rows(con: Any, sql: str, params: list[Any]) -> list[tuple]:
     return con.execute(sql, params).fetchall()
 
 
+def _recorded(con: Any) -> bool:
+    """Whether the warehouse has the control table (a reader does not create it: the reader
+    copy is read-only, and a warehouse no change was made to has every journey a draft)."""
+    if hasattr(con, "dialect"):
+        return con.relation_kind(OUTPUT_SCHEMA, CONTROL_TABLE) is not None
+    return table_exists(con, OUTPUT_SCHEMA, CONTROL_TABLE)
+
+
 def read_statuses(con: Any) -> dict[str, JourneyStatus]:
     """The latest change of every journey that has one (the others are drafts)."""
-    ensure_inputs(con)
+    if not _recorded(con):
+        return {}
     rows = _rows(con, f"select journey_id, state, control_seq, changed_at, actor, spec_version "
                       f"from {CONTROL} c where control_seq = (select max(control_seq) from "
                       f"{CONTROL} m where m.journey_id = c.journey_id)", [])
@@ -79,7 +88,8 @@ def states_of(con: Any, journey_ids: Iterable[str]) -> dict[str, State]:
 
 def history(con: Any, journey_id: str | None = None) -> list[ControlChange]:
     """The audit trail, by journey and in the order of the changes."""
-    ensure_inputs(con)
+    if not _recorded(con):
+        return []
     where, params = ("where journey_id = ?", [journey_id]) if journey_id else ("", [])
     rows = _rows(con, f"select {', '.join(COLUMNS)} from {CONTROL} {where} "
                       "order by journey_id, control_seq", params)

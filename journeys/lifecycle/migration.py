@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
-
-from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
 from journeys.lifecycle.changes import (
     SpecProblems,
     require_journey,
@@ -35,8 +32,10 @@ from journeys.lifecycle.control import (
 )
 from journeys.settings import Settings
 from journeys.spec.models import JourneySpec
-from journeys.tick.lease import tick_lease
-from journeys.warehouse import table_exists, transaction
+from journeys.warehouse.catalog import table_exists
+from journeys.warehouse.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
+from journeys.warehouse.transactions import transaction
+from journeys.warehouse.writers import writing
 
 MIGRATIONS = f"{OUTPUT_SCHEMA}.journey_migrations"
 MIGRATION_COLUMNS = (("journey_id", "varchar"), ("control_seq", "integer"),
@@ -213,24 +212,20 @@ def migrate(settings: Settings, journey_id: str, actor: str, dry_run: bool,
     in one transaction with their audit row. The journey stays paused."""
     require_journey(settings, journey_id)
     spec = validated_spec(settings, journey_id, "migrate")
-    with tick_lease(settings.warehouse, "journeys migrate", datetime.now(UTC).replace(
-            tzinfo=None), wait_s, refused=f"journey '{journey_id}' was not migrated"):
+    with writing(settings.warehouse, "journeys migrate", datetime.now(UTC).replace(
+            tzinfo=None), wait_s=wait_s, refused=f"journey '{journey_id}' was not migrated") as con:
         at = datetime.now(UTC).replace(tzinfo=None)
-        con = duckdb.connect(str(settings.warehouse))
-        try:
-            state = status_of(con, journey_id).state
-            if state != "paused":
-                raise MigrationNeeded(
-                    f"cannot migrate journey '{journey_id}': it is {state}; members are moved "
-                    f"only while paused (`journeys pause {journey_id}`, edit, migrate, resume)")
-            plan = plan_migration(con, spec)
-            if dry_run or not plan.moves:
-                return plan
-            with transaction(con):
-                _record_migration(con, spec, plan, actor, at)
+        state = status_of(con, journey_id).state
+        if state != "paused":
+            raise MigrationNeeded(
+                f"cannot migrate journey '{journey_id}': it is {state}; members are moved "
+                f"only while paused (`journeys pause {journey_id}`, edit, migrate, resume)")
+        plan = plan_migration(con, spec)
+        if dry_run or not plan.moves:
             return plan
-        finally:
-            con.close()
+        with transaction(con):
+            _record_migration(con, spec, plan, actor, at)
+        return plan
 
 
 __all__ = ["MigrationNeeded", "MigrationPlan", "SpecProblems", "Stranded", "migrate",

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from journeys.compiler.graph import tile_depths, tiles_in_order
-from journeys.compiler.tables import HOLDOUT_TILE
 from journeys.spec.models import JourneySpec
+from journeys.warehouse.tables import HOLDOUT_TILE
 
 
 @dataclass(frozen=True)

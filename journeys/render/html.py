@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from html import escape
 
-from journeys.compiler.tables import HOLDOUT_TILE
 from journeys.metrics.readout import ArmReadout, JourneyReadout
 from journeys.render.svg import FONT, render_svg
 from journeys.render.text import count, key_numbers, percent, points
 from journeys.spec.models import JourneySpec
+from journeys.warehouse.tables import HOLDOUT_TILE
 
 _STYLE = """
 body { margin: 0; background: #f8fafc; color: #0f172a; font-family: %(font)s; }

@@ -10,7 +10,7 @@ from journeys.metrics.readout import JourneyReadout, read_readout
 from journeys.render.html import page_html
 from journeys.render.svg import render_svg
 from journeys.spec.models import JourneySpec
-from journeys.warehouse import connect_for_reading
+from journeys.warehouse.readers import reading
 
 PICTURES_DIR = "journey_pictures"
 """Where `journeys render`, the demo and Dagster write pictures (under the project root)."""
@@ -54,14 +54,8 @@ def write_pictures(warehouse: Path, specs: Mapping[str, JourneySpec],
                    out_dir: Path) -> dict[str, Picture]:
     """Each journey's picture with the warehouse's numbers (none when there is no warehouse
     file yet), by journey id. Raises ``duckdb.Error`` when the file cannot be opened."""
-    con = connect_for_reading(warehouse) if warehouse.exists() else None
-    try:
-        out = {}
-        for journey_id in sorted(specs):
-            readout = read_readout(con, specs[journey_id]) if con is not None else None
-            out[journey_id] = Picture(readout, *write_picture(specs[journey_id], readout,
-                                                              out_dir))
-        return out
-    finally:
-        if con is not None:
-            con.close()
+    if not warehouse.exists():
+        return {j: Picture(None, *write_picture(specs[j], None, out_dir)) for j in sorted(specs)}
+    with reading(warehouse) as con:
+        return {j: Picture(readout, *write_picture(specs[j], readout, out_dir))
+                for j in sorted(specs) for readout in [read_readout(con, specs[j])]}

@@ -1,9 +1,10 @@
 """The frame of every dbt tick (`journeys run`, Dagster's tick): one at a time, all or
 nothing.
 
-Inside the lease (:mod:`journeys.tick.lease`): undo what a crashed tick left, journal the
-due journeys, let dbt run, then finish the journal, or roll the tick back if anything
-raised. The connection is closed while dbt runs: DuckDB lets one process open the file.
+Inside the lease (:mod:`journeys.warehouse.writers`): undo what a crashed tick left, journal
+the due journeys, let dbt run, then finish the journal, or roll the tick back if anything
+raised, and publish the tick to readers once it is whole. The connection is closed while dbt
+runs: DuckDB lets one process open the file.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 
 import duckdb
 
-from journeys.tick import journal
-from journeys.tick.lease import tick_lease
+from journeys.warehouse import journal
+from journeys.warehouse.connect import connect
+from journeys.warehouse.writers import write_lease
 
 
-def _with_connection(warehouse: Path, work: Callable[[duckdb.DuckDBPyConnection], object]):
-    con = duckdb.connect(str(warehouse))
+def _with_connection(warehouse: Path, work: Callable[[duckdb.DuckDBPyConnection], object],
+                     wait_s: float):
+    con = connect(warehouse, wait_s=wait_s)
     try:
         return work(con)
     finally:
@@ -33,11 +36,11 @@ def guarded_tick(warehouse: Path, run_at: datetime, journeys: Iterable[str], hol
                  log: Callable[[str], None] = lambda _: None) -> Iterator[list[str]]:
     """Hold the lease, journal the tick, and yield the journeys due at ``run_at``.
 
-    Raises :class:`journeys.tick.lease.TickBusy` when another tick holds the warehouse for
+    Raises :class:`journeys.warehouse.lease.TickBusy` when another tick holds the warehouse for
     longer than ``wait_s``. An exception from the block rolls the tick back and propagates.
     """
     wanted = list(journeys)
-    with tick_lease(warehouse, holder, run_at, wait_s):
+    with write_lease(warehouse, holder, run_at, wait_s=wait_s) as file_wait_s:
         def start(con: duckdb.DuckDBPyConnection) -> list[str]:
             for journey_id, at in journal.rollback(con):
                 log(f"{journey_id}: rolled back tick {at:%Y-%m-%d %H:%M:%S}, left unfinished "
@@ -46,13 +49,13 @@ def guarded_tick(warehouse: Path, run_at: datetime, journeys: Iterable[str], hol
             journal.begin(con, run_at, due, holder)
             return due
 
-        due = _with_connection(warehouse, start)
+        due = _with_connection(warehouse, start, file_wait_s)
         try:
             yield due
         except BaseException:
-            undone = _with_connection(warehouse, journal.rollback)
+            undone = _with_connection(warehouse, journal.rollback, file_wait_s)
             if undone:
                 log(f"tick {run_at:%Y-%m-%d %H:%M:%S} failed and was rolled back: "
                     f"{', '.join(j for j, _ in undone)} are as they were before it")
             raise
-        _with_connection(warehouse, journal.finish)
+        _with_connection(warehouse, journal.finish, file_wait_s)

@@ -22,23 +22,19 @@ from typing import Any
 from sqlglot import exp
 
 from journeys.compiler.collector import collector_paused
-from journeys.compiler.dialect import incremental_config, keeps_log, read_latest, to_sql, type_sql
+from journeys.compiler.dialect import incremental_config, keeps_log, read_latest, to_sql
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import (
+from journeys.warehouse.relations import (
     OUTPUT_SCHEMA,
-    SOURCE_SCHEMA,
     is_clock_input,
     log_tables,
     placeholder,
     source_schema,
 )
-from journeys.compiler.tables import DELIVERY_LOG_COLUMNS, JOURNEY_CONTROL, empty_log
-from journeys.tick.sessions import CLOCKS, DuckDBSession, Session
-from journeys.warehouse import rollback_quietly
-
-INPUT_COLUMNS = {"journey_id": "varchar", "member_id": "varchar", "requested_at": "timestamp"}
-INPUTS = ("manual_entries", "manual_removals")
-CONTROL_TABLE = "journey_control"
+from journeys.warehouse.sessions import CLOCKS, DuckDBSession, Session
+from journeys.warehouse.setup import ensure_delivery_log, ensure_inputs
+from journeys.warehouse.tables import empty_log
+from journeys.warehouse.transactions import rollback_quietly
 
 
 @dataclass(frozen=True)
@@ -49,38 +45,6 @@ class TickTiming:
     """The run's last clock."""
     total_ms: int
     per_model_ms: dict[str, float]
-
-
-def ensure_inputs(con: Any) -> None:
-    """Create the tool-owned inputs when missing: the manual entries and removals (C3) and
-    the lifecycle's ``journeys.journey_control`` (S18)."""
-    dialect = getattr(con, "dialect", "duckdb")  # a session, or a plain DuckDB connection
-    if dialect == "duckdb" and not hasattr(con, "dialect") and _has_inputs(con):
-        return  # nothing to create: a read-only warehouse can be read
-    ddl = ", ".join(f"{c} {type_sql(t, dialect)}" for c, t in INPUT_COLUMNS.items())
-    for table in INPUTS:
-        con.execute(f"create table if not exists {SOURCE_SCHEMA}.{table} ({ddl})")
-    if hasattr(con, "create_schema"):
-        con.create_schema(OUTPUT_SCHEMA)
-    else:
-        con.execute(f"create schema if not exists {OUTPUT_SCHEMA}")
-    ddl = ", ".join(f"{c} {type_sql(t, dialect)}" for c, t in JOURNEY_CONTROL)
-    con.execute(f"create table if not exists {OUTPUT_SCHEMA}.{CONTROL_TABLE} ({ddl})")
-
-
-def _has_inputs(con: Any) -> bool:
-    wanted = {(SOURCE_SCHEMA, t) for t in INPUTS} | {(OUTPUT_SCHEMA, CONTROL_TABLE)}
-    found = set(con.execute("select table_schema, table_name from information_schema.tables "
-                            "where table_type = 'BASE TABLE'").fetchall())
-    return wanted <= found
-
-
-def ensure_delivery_log(session: Session) -> None:
-    """Create ``journeys.delivery_log`` empty when no dispatch has written it yet: the views
-    that read it (the tile statistics) then see the first dispatch without another tick."""
-    session.create_schema(OUTPUT_SCHEMA)
-    ddl = ", ".join(f"{c} {type_sql(t, session.dialect)}" for c, t in DELIVERY_LOG_COLUMNS)
-    session.execute(f"create table if not exists {OUTPUT_SCHEMA}.delivery_log ({ddl})")
 
 
 class InProcessEngine:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal
 
 import duckdb
@@ -21,8 +22,11 @@ from journeys.project import CompiledProject, prepare_dbt_project
 from journeys.settings import Settings
 from journeys.tick.dbt_runner import run_dbt
 from journeys.tick.guarded import guarded_tick
-from journeys.tick.inprocess import InProcessEngine, ensure_inputs
-from journeys.warehouse import last_ticks
+from journeys.tick.inprocess import InProcessEngine
+from journeys.warehouse.catalog import last_ticks
+from journeys.warehouse.connect import FILE_WAIT_S, connect
+from journeys.warehouse.setup import ensure_inputs
+from journeys.warehouse.writers import write_lease
 
 Engine = Literal["dbt", "inprocess"]
 DEFAULT_BATCH = 72
@@ -60,7 +64,7 @@ class TickReport:
 
 
 def check_warehouse(settings: Settings) -> None:
-    """Fail early and clearly when the inputs of C3 are not there."""
+    """Fail early and clearly when there is no warehouse file, or not a DuckDB one."""
     if not settings.warehouse.exists():
         raise WarehouseError(
             f"no warehouse at {settings.warehouse}: set JOURNEYS_WAREHOUSE to your DuckDB file, "
@@ -69,21 +73,22 @@ def check_warehouse(settings: Settings) -> None:
         check_warehouse_file(settings.warehouse)
     except WarehouseUnusable as unusable:
         raise WarehouseError(str(unusable)) from None
-    con = duckdb.connect(str(settings.warehouse))
-    try:
-        present = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'"
-        ).fetchall()}
-        missing = [t for t in ("profiles", "events") if t not in present]
-        if missing:
-            raise WarehouseError(
-                f"the warehouse {settings.warehouse} has no table {', '.join(missing)} in schema "
-                "main (CONTRACT C3: profiles(member_id, timezone, …), events(member_id, event, "
-                "occurred_at, properties))")
-        ensure_inputs(con)
-        adopt_ticked_journeys(con, datetime.now(UTC).replace(tzinfo=None))
-    finally:
-        con.close()
+
+
+def prepare_inputs(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """A writer's first step: refuse a warehouse without the inputs of C3, create the
+    tool-owned inputs, and record as active the journeys that ticked before the lifecycle."""
+    present = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'"
+    ).fetchall()}
+    missing = [t for t in ("profiles", "events") if t not in present]
+    if missing:
+        raise WarehouseError(
+            f"the warehouse {warehouse} has no table {', '.join(missing)} in schema "
+            "main (CONTRACT C3: profiles(member_id, timezone, …), events(member_id, event, "
+            "occurred_at, properties))")
+    ensure_inputs(con)
+    adopt_ticked_journeys(con, datetime.now(UTC).replace(tzinfo=None))
 
 
 def _tick_rows(con: duckdb.DuckDBPyConnection, run_at: datetime) -> list[dict]:
@@ -98,34 +103,34 @@ def _skipped(before: dict[str, datetime], journeys: Iterable[str],
 
 
 def run_tick(settings: Settings, project: CompiledProject, run_at: datetime,
-             engine: Engine = "dbt") -> TickReport:
-    """One tick of every journey at ``run_at`` (journeys already past it are skipped, S1)."""
+             engine: Engine = "dbt", wait_s: float = 0.0) -> TickReport:
+    """One tick of every journey at ``run_at`` (journeys already past it are skipped, S1).
+
+    Waits up to ``wait_s`` for another writer (a tick, a dispatch, a lifecycle change), then
+    raises :class:`journeys.warehouse.lease.TickBusy` naming it.
+    """
     if engine == "dbt":
-        return run_dbt_tick(settings, run_at)
-    check_warehouse(settings)
-    build_external_models(settings, project)
-    con = duckdb.connect(str(settings.warehouse))
-    try:
-        return simulate_on(con, project, [run_at])[0]
-    finally:
-        con.close()
+        return run_dbt_tick(settings, run_at, wait_s=wait_s)
+    return simulate(settings, project, [run_at], "inprocess", wait_s=wait_s)[0]
 
 
-def run_dbt_tick(settings: Settings, run_at: datetime,
+def run_dbt_tick(settings: Settings, run_at: datetime, wait_s: float = 0.0,
                  log: Callable[[str], None] = lambda _: None) -> TickReport:
     """One tick through `dbt build`, compiling first only if the specs changed.
 
-    One tick at a time, all or nothing (:mod:`journeys.tick.guarded`): raises
-    :class:`journeys.tick.lease.TickBusy` while another tick runs, and a failed tick leaves
-    the warehouse as it was. Raises :class:`journeys.project.ProjectError` for specs with
-    problems.
+    One tick at a time, all or nothing (:mod:`journeys.tick.guarded`): waits up to
+    ``wait_s`` for another writer, then raises :class:`journeys.warehouse.lease.TickBusy`,
+    and a failed tick leaves the warehouse as it was. Raises
+    :class:`journeys.project.ProjectError` for specs with problems.
     """
     check_warehouse(settings)
     specs = prepare_dbt_project(settings).specs
     journeys = sorted(specs)
-    with guarded_tick(settings.warehouse, run_at, journeys, "journeys run", log=log):
-        con = duckdb.connect(str(settings.warehouse))  # same config as dbt-duckdb's handle
+    with guarded_tick(settings.warehouse, run_at, journeys, "journeys run", wait_s=wait_s,
+                      log=log):
+        con = connect(settings.warehouse)  # same config as dbt-duckdb's handle
         try:
+            prepare_inputs(con, settings.warehouse)
             refuse_stranding_edits(con, specs)
             before = last_ticks(con)
         finally:
@@ -133,7 +138,7 @@ def run_dbt_tick(settings: Settings, run_at: datetime,
         started = time.perf_counter()
         run_dbt(settings, "build", run_at)
         elapsed = int((time.perf_counter() - started) * 1000)
-        con = duckdb.connect(str(settings.warehouse))
+        con = connect(settings.warehouse)
         try:
             con.execute("update journeys.journey_ticks set duration_ms = ? "
                         "where tick_at = ? and duration_ms is null", [elapsed, run_at])
@@ -182,29 +187,38 @@ def simulate_on(con: duckdb.DuckDBPyConnection, project: CompiledProject,
 def simulate(settings: Settings, project: CompiledProject, clocks: list[datetime],
              engine: Engine = "inprocess",
              progress: Callable[[TickReport], None] | None = None,
-             batch: int = DEFAULT_BATCH) -> list[TickReport]:
-    """`journeys simulate`: ticks one after another, in-process unless dbt is asked for."""
+             batch: int = DEFAULT_BATCH, wait_s: float = 0.0) -> list[TickReport]:
+    """`journeys simulate`: ticks one after another, in-process unless dbt is asked for.
+
+    In-process, the whole simulation is one writer of the warehouse: it holds the lease
+    (waiting up to ``wait_s`` for another writer), and readers see it once it has ended.
+    """
     check_warehouse(settings)
     if engine == "dbt":
         reports = []
         for run_at in clocks:
-            report = run_tick(settings, project, run_at, engine="dbt")
+            report = run_tick(settings, project, run_at, engine="dbt", wait_s=wait_s)
             reports.append(report)
             if progress:
                 progress(report)
         return reports
-    build_external_models(settings, project)
-    con = duckdb.connect(str(settings.warehouse))
-    try:
-        return simulate_on(con, project, clocks, progress, batch)
-    finally:
-        con.close()
+    holder = "journeys run" if len(clocks) == 1 else "journeys simulate"
+    with write_lease(settings.warehouse, holder, min(clocks), wait_s=wait_s) as file_wait_s:
+        build_external_models(settings, project, file_wait_s)
+        con = connect(settings.warehouse, wait_s=file_wait_s)
+        try:
+            prepare_inputs(con, settings.warehouse)
+            return simulate_on(con, project, clocks, progress, batch)
+        finally:
+            con.close()
 
 
-def build_external_models(settings: Settings, project: CompiledProject) -> list[str]:
+def build_external_models(settings: Settings, project: CompiledProject,
+                          file_wait_s: float = FILE_WAIT_S) -> list[str]:
     """Build with dbt, once, the user's models the plans read that the warehouse lacks
-    (audience and suppression models: views, so built once they follow their inputs)."""
-    con = duckdb.connect(str(settings.warehouse))
+    (audience and suppression models: views, so built once they follow their inputs).
+    The caller holds the lease."""
+    con = connect(settings.warehouse, wait_s=file_wait_s)
     try:
         missing = InProcessEngine(con, project.plans, project.generations).missing_external()
     finally:

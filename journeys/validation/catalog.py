@@ -123,14 +123,17 @@ def _declared_schema(project_root: Path) -> str | None:
 
 def _warehouse_columns(warehouse: Path, schema: str | None) -> frozenset[str] | None:
     """Columns of the warehouse's ``profiles`` table, or None (no table, file in use)."""
+    from journeys.warehouse.lease import TickBusy
+    from journeys.warehouse.readers import reading
+
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with reading(warehouse, wait_s=0) as con:
             rows = con.execute(
                 "select table_schema, column_name from information_schema.columns "
                 "where table_name = ? order by table_schema, ordinal_position",
                 [PROFILES_TABLE],
             ).fetchall()
-    except duckdb.Error:
+    except (duckdb.Error, TickBusy):
         return None
     by_schema: dict[str, list[str]] = {}
     for table_schema, column in rows:

@@ -10,14 +10,14 @@ dispatch of that tick never runs on half a tick).
 
 
 import dagster as dg
-import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from journeys.settings import load_settings
 from journeys.tick.guarded import guarded_tick
-from journeys.tick.lease import TickBusy
 from journeys.tick.runner import refuse_stranding_edits
+from journeys.warehouse.connect import connect
+from journeys.warehouse.lease import TickBusy
 from orchestration_defs.dbt.cli_args import dbt_build_args
 from orchestration_defs.dbt.journey_metadata import with_journey_metadata
 from orchestration_defs.dbt.project import journey_specs, journeys_dbt_project
@@ -53,7 +53,7 @@ def journey_models(context: AssetExecutionContext, dbt: DbtCliResource,
                 context.log.info("every selected journey already ticked at or after "
                                  f"{clock_text(run_at)}: nothing changes (S1)")
             if settings.target == "duckdb":  # a live journey edited so as to strand members
-                con = duckdb.connect(str(settings.warehouse))
+                con = connect(settings.warehouse)
                 try:
                     refuse_stranding_edits(con, journey_specs())
                 finally:

@@ -12,7 +12,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from journeys.settings import load_settings
-from journeys.tick.lease import TickBusy
+from journeys.warehouse.lease import TickBusy
 from orchestration_defs.ticks.clock import TickClock, clock_text
 from reverse_etl.dispatch import DispatchError
 from reverse_etl.run import run_dispatch

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
-from journeys.tick.clock import parse_clock
+from journeys.warehouse.clock import parse_clock
 
 CLOCK_TAG = "journeys/clock"
 """Run tag showing a run's tick clock in the UI."""

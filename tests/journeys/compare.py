@@ -29,10 +29,11 @@ from typing import Any
 import duckdb
 from hypothesis import strategies as st
 
-from journeys.compiler import compile_plans, tables
+from journeys.compiler import compile_plans
 from journeys.compiler.plan import ModelPlan
 from journeys.spec.models import BranchTile, JourneySpec, WaitTile
 from journeys.tick.inprocess import InProcessEngine
+from journeys.warehouse import tables
 from tests.journeys.engine_harness import Engine, seed_spec
 from tests.journeys.engine_harness import World as HarnessWorld
 from tests.reference.interpreter import Reference

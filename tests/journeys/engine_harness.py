@@ -23,8 +23,9 @@ from journeys.lifecycle.states import Action
 from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec
 from journeys.spec.yaml_loader import load_yaml
-from journeys.tick.inprocess import INPUT_COLUMNS, InProcessEngine
-from journeys.tick.sessions import DuckDBSession, Session, sql_literal
+from journeys.tick.inprocess import InProcessEngine
+from journeys.warehouse.sessions import DuckDBSession, Session, sql_literal
+from journeys.warehouse.setup import INPUT_COLUMNS
 from tests import engines
 
 REPO = Path(__file__).resolve().parents[2]

@@ -20,9 +20,9 @@ import pytest
 
 from journeys.project import compile_project
 from journeys.settings import Settings
-from journeys.tick import journal
-from journeys.tick.lease import TickBusy, tick_lease
 from journeys.tick.runner import run_dbt_tick, simulate
+from journeys.warehouse import journal
+from journeys.warehouse.lease import TickBusy, tick_lease
 from tests.project_copy import FAILING_MODEL, copy_project
 from tests.warehouses import live_warehouse
 
@@ -156,7 +156,7 @@ def test_a_second_tick_while_one_holds_the_warehouse_is_refused_and_says_why(
 def test_a_killed_holder_releases_the_lease(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     code = ("import sys, time, datetime; from pathlib import Path; "
-            "from journeys.tick.lease import tick_lease; "
+            "from journeys.warehouse.lease import tick_lease; "
             f"cm = tick_lease(Path({str(warehouse)!r}), 'doomed', datetime.datetime(2026, 1, 1));"
             " cm.__enter__(); print('held', flush=True); time.sleep(60)")
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

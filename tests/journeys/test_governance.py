@@ -15,8 +15,8 @@ import duckdb
 
 from journeys.spec.governance import GovernanceSpec
 from journeys.spec.models import JourneySpec
+from journeys.warehouse.setup import ensure_delivery_log
 from reverse_etl import queue
-from reverse_etl.delivery_log import ensure_delivery_log
 from tests.journeys.engine_harness import Engine, World
 
 D1 = datetime(2026, 3, 2)

@@ -7,8 +7,8 @@ from pathlib import Path
 from journeys.compiler import compile_plans
 from journeys.compiler.metrics_models import metrics_models
 from journeys.compiler.project_models import output_models
-from journeys.compiler.tick_tables import decided_tables, tick_tables
 from journeys.validation import validate_project
+from journeys.warehouse.tick_tables import decided_tables, tick_tables
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_the_dbt_macro_creates_the_delivery_log_the_engine_and_dispatch_write() 
     its column list is written in Jinja, so it is checked against the one definition."""
     import re
 
-    from journeys.compiler.tables import DELIVERY_LOG_COLUMNS
+    from journeys.warehouse.tables import DELIVERY_LOG_COLUMNS
 
     macro = (REPO / "dbt_project/macros/journeys_log.sql").read_text()
     ddl = re.search(r'" \("\s*~\s*"(.*?)\)"\) -%\}', macro, re.S)

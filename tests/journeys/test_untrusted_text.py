@@ -30,9 +30,9 @@ from journeys.compiler import compile_plans
 from journeys.compiler.dialect import keeps_log, read_latest, to_sql
 from journeys.compiler.jinja import LiveJinja, with_live_jinja
 from journeys.compiler.plan import ModelPlan
-from journeys.compiler.relations import RUN_AT_TOKEN
 from journeys.compiler.render_dbt import LiveText, _aliased, _model_yaml, render_files
 from journeys.validation.project import validate_project
+from journeys.warehouse.relations import RUN_AT_TOKEN
 from tests.journeys.untrusted_specs import (
     PLANTED_SECRET,
     destinations_yaml,

@@ -15,7 +15,7 @@ import time
 import dagster as dg
 
 from journeys.settings import load_settings
-from journeys.tick.lease import lease_path
+from journeys.warehouse.lease import lease_path
 
 
 def _run(job_name: str, clock: str, wait_s: float) -> dict:

@@ -38,7 +38,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from journeys.warehouse import table_exists
+from journeys.warehouse.catalog import table_exists
 from reverse_etl import intents
 from reverse_etl.run import run_dispatch
 from tests.reverse_etl import crash_dispatcher

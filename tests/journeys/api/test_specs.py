@@ -17,8 +17,8 @@ import yaml
 from journeys.api import create_app
 from journeys.api.specs_io import spec_text
 from journeys.settings import Settings
-from journeys.tick.lease import tick_lease
 from journeys.validation.yaml_loader import load_yaml_text
+from journeys.warehouse.lease import tick_lease
 from tests.journeys.api.conftest import Api
 from tests.project_copy import copy_project
 
@@ -247,22 +247,27 @@ def test_malformed_json_is_422_not_500(api: Api) -> None:
     assert httpx.codes.is_client_error(api.client.post("/journeys", json=[1, 2]).status_code)
 
 
-def test_a_warehouse_held_open_by_another_process_is_503_with_retry_after(api: Api) -> None:
+def test_a_process_holding_the_warehouse_file_fails_no_read_and_is_named_to_a_write(
+        api: Api) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
          "print('open', flush=True); time.sleep(60)", str(api.warehouse)],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "open\n"
-        response = api.client.get("/journeys")
+        listed = api.client.get("/journeys")
+        journey_id = listed.json()[0]["id"]
+        change = api.client.post(f"/journeys/{journey_id}/activate", timeout=60)
     finally:
         holder.kill()
         holder.wait()
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "5"
-    assert response.json()["detail"] == (f"the warehouse {api.warehouse} is in use by another "
-                                         "process (a tick or a dispatch): try again when it ends")
-    assert api.client.get("/journeys").status_code == 200
+    assert listed.status_code == 200  # reads answer from the reader copy
+    assert change.status_code == 503
+    assert change.headers["Retry-After"] == "5"
+    detail = change.json()["detail"]
+    assert detail.startswith(f"the warehouse {api.warehouse} is held by ")
+    assert f"(pid {holder.pid}), outside journeys: close that connection" in detail
+    assert api.client.post(f"/journeys/{journey_id}/activate").status_code == 200
 
 
 @pytest.mark.parametrize("text", ["id: odd\n1: one\nwhen: 2026-03-01\n", "- a list\n",

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from journeys.demo.synthetic import generate_warehouse
-from journeys.tick.inprocess import ensure_inputs
+from journeys.warehouse.setup import ensure_inputs
 from tests.journeys.cli.test_commands import JOURNEYS, run
 from tests.project_copy import copy_project
 from tests.warehouses import activate_all

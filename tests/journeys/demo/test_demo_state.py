@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from journeys.warehouse import drop_engine_state
+from journeys.warehouse.setup import drop_engine_state
 
 
 def test_the_demo_starts_from_no_engine_state_and_keeps_the_inputs(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 DuckDB allows one writing process, and a tick is many dbt transactions: a second tick in
 between would read half of the first. The lease is an OS lock (``flock``) on a file next to
 the warehouse, so it is released when its holder exits, even killed: a crashed tick never
-blocks the next one, which then undoes what the crash left (:mod:`journeys.tick.journal`).
+blocks the next one, which then undoes what the crash left (:mod:`journeys.warehouse.journal`).
 The file holds who has the lease and since when, for the message of whoever waits.
 """
 
@@ -12,11 +12,20 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+_HELD: dict[Path, int] = {}
+"""The warehouses whose lease this process holds, and the thread holding each."""
+
+
+def held_here(warehouse: Path) -> bool:
+    """Whether this thread holds the warehouse's lease (a writer reads its own writes)."""
+    return _HELD.get(warehouse.resolve()) == threading.get_ident()
 
 
 class TickBusy(RuntimeError):
@@ -42,7 +51,17 @@ def _holder_of(fd: int) -> str:
     if not info:
         return "another tick"
     return (f"{info.get('holder', 'another tick')} (tick {info.get('clock', '?')}, "
-            f"since {info.get('since', '?')} UTC, pid {info.get('pid', '?')})")
+            f"since {info.get('since', '?')} UTC{_held_for(info.get('since'))}, "
+            f"pid {info.get('pid', '?')})")
+
+
+def _held_for(since: object) -> str:
+    """``, for 42 s``: how long the holder has had the lease, for whoever waits."""
+    try:
+        started = datetime.strptime(str(since), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return ""
+    return f", for {max(0, round((datetime.now(UTC) - started).total_seconds()))} s"
 
 
 @contextmanager
@@ -78,9 +97,11 @@ def tick_lease(warehouse: Path, holder: str, clock: datetime,
         os.pwrite(fd, json.dumps({
             "holder": holder, "clock": clock.isoformat(sep=" "), "pid": os.getpid(),
             "since": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}).encode(), 0)
+        _HELD[warehouse.resolve()] = threading.get_ident()
         try:
             yield
         finally:
+            _HELD.pop(warehouse.resolve(), None)
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

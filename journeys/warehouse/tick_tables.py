@@ -1,4 +1,4 @@
-"""What a tick writes, by how a failed tick is undone (:mod:`journeys.tick.journal`).
+"""What a tick writes, by how a failed tick is undone (:mod:`journeys.warehouse.journal`).
 
 dbt commits each model on its own, so a tick that fails half-way has rewritten some tables
 and not others. Two kinds of table are written, each undone its own way, at a cost that
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from journeys.compiler.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
+from journeys.warehouse.relations import INTERNAL_SCHEMA, OUTPUT_SCHEMA
 
 STATE_MODELS = ("open", "members")
 SCRATCH_MODELS = ("clock", "advance_open", "admit", "advance_new", "steps", "actions",

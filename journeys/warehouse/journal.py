@@ -4,7 +4,7 @@ dbt commits model by model. Before the first model runs, :func:`begin` copies th
 each due journey will rewrite and writes a journal row per journey, in one transaction.
 :func:`finish` drops both once the tick succeeded; :func:`rollback` puts the copies back
 and deletes the tick's rows from the outputs, again in one transaction (which tables are
-which: :mod:`journeys.compiler.tick_tables`). A tick killed half-way leaves its journal
+which: :mod:`journeys.warehouse.tick_tables`). A tick killed half-way leaves its journal
 rows behind, and the next tick, holding the lease, rolls it back before it starts: the
 warehouse never shows half a tick for longer than the crash lasts.
 
@@ -19,26 +19,17 @@ from datetime import datetime
 
 import duckdb
 
-from journeys.compiler.relations import INTERNAL_SCHEMA
-from journeys.compiler.tick_tables import decided_tables, tick_tables
-from journeys.warehouse import last_ticks, table_exists, transaction
+from journeys.warehouse.catalog import last_ticks, table_exists
+from journeys.warehouse.setup import DECIDED_MARK, JOURNAL, ensure_journal
+from journeys.warehouse.tick_tables import decided_tables, tick_tables
+from journeys.warehouse.transactions import transaction
 
-JOURNAL = f"{INTERNAL_SCHEMA}.tick_journal"
-DECIDED_MARK = f"{INTERNAL_SCHEMA}.tick_journal_decided"
-"""Per project-level table, the last run number before the tick began."""
 SNAPSHOT_SUFFIX = "__before_tick"
 
 
 def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, name = qualified.split(".")
     return table_exists(con, schema, name)
-
-
-def _ensure_journal(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create schema if not exists {INTERNAL_SCHEMA}")
-    con.execute(f"create table if not exists {JOURNAL} "
-                "(journey_id varchar, tick_at timestamp, holder varchar)")
-    con.execute(f"create table if not exists {DECIDED_MARK} (table_name varchar, mark bigint)")
 
 
 def due_journeys(con: duckdb.DuckDBPyConnection, journeys: Iterable[str],
@@ -51,7 +42,7 @@ def due_journeys(con: duckdb.DuckDBPyConnection, journeys: Iterable[str],
 def begin(con: duckdb.DuckDBPyConnection, run_at: datetime, journeys: list[str],
           holder: str) -> None:
     """Record the tick and copy the state it will rewrite (one transaction)."""
-    _ensure_journal(con)
+    ensure_journal(con)
     with transaction(con):
         for journey_id in journeys:
             for table in tick_tables(journey_id).rewritten:
@@ -69,7 +60,7 @@ def begin(con: duckdb.DuckDBPyConnection, run_at: datetime, journeys: list[str],
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """The tick succeeded: forget its journal and copies."""
-    _ensure_journal(con)
+    ensure_journal(con)
     with transaction(con):
         for journey_id, in con.execute(f"select distinct journey_id from {JOURNAL}").fetchall():
             for table in tick_tables(journey_id).rewritten:
@@ -80,7 +71,7 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
 
 def rollback(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime]]:
     """Undo the tick in the journal, if any (one transaction); return what was undone."""
-    _ensure_journal(con)
+    ensure_journal(con)
     undone = con.execute(f"select distinct journey_id, tick_at from {JOURNAL} "
                          "order by journey_id").fetchall()
     if not undone:
