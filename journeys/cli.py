@@ -332,8 +332,14 @@ def dispatch_cmd(settings, dry_run: bool, out: Path | None, wait: float) -> None
 
 
 def _selected(settings, journey_id: str | None) -> dict:
-    """The journeys of the project, or the one named (a clear error for a wrong id)."""
-    specs = _compiled(settings).validation.specs
+    """The journeys of the project, or the one named (a clear error for a wrong id):
+    validated, not compiled (a command that reads does not pay for the compiler)."""
+    from journeys.project import validated_project
+
+    try:
+        specs = validated_project(settings).specs
+    except ProjectError as problem:
+        _fail_problems(problem)
     if journey_id is None:
         return specs
     if journey_id not in specs:

@@ -44,7 +44,10 @@ class CompiledProject:
     """Whether ticks may run in batches (see :mod:`journeys.tick.inprocess`)."""
 
 
-def _validated(settings: Settings) -> ValidationResult:
+def validated_project(settings: Settings) -> ValidationResult:
+    """Every spec validated with the project's files and the warehouse's columns, without
+    compiling: what commands that only read (`status`, `render`) need; raises
+    :class:`ProjectError` on any problem."""
     result = validate_project(None, project_root=settings.project_root,
                               warehouse=settings.warehouse)
     if not result.ok:
@@ -101,7 +104,7 @@ def prepare_dbt_project(settings: Settings, dialect: str | None = None) -> Valid
     Compiles only when the specs, the profile columns or the compiler changed since the
     last compile, or a generated file was touched (:mod:`journeys.compiler.fingerprint`).
     """
-    result = _validated(settings)
+    result = validated_project(settings)
     dialect = dialect or target_dialect(settings)
     key = fingerprint.inputs_key(result.specs, result.profile_columns, dialect,
                                  result.governance)
@@ -116,7 +119,7 @@ def prepare_dbt_project(settings: Settings, dialect: str | None = None) -> Valid
 def compile_project(settings: Settings, dialect: str | None = None) -> CompiledProject:
     """Validate every spec and compile them all for ``dialect`` (default: the dbt target's);
     raise :class:`ProjectError` on any problem."""
-    result = _validated(settings)
+    result = validated_project(settings)
     dialect = dialect or target_dialect(settings)
     plans = compile_plans(result.specs, result.profile_columns, result.governance)
     files = _files(plans, dialect)

@@ -42,12 +42,28 @@ def lease_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".tick-lease")
 
 
-def _holder_of(fd: int) -> str:
+READER = "journeys (publishing the reader copy)"
+"""The holder a reader names when it refreshes the reader copy (journeys.warehouse.readers)."""
+READER_GRACE_S = 10.0
+"""How long a writer waits for a reader's refresh of the reader copy whatever its own wait:
+a reader never makes a tick skip."""
+
+
+def _info(fd: int) -> dict:
     try:
         os.lseek(fd, 0, os.SEEK_SET)
         info = json.loads(os.read(fd, 4096).decode() or "{}")
     except (OSError, ValueError):
         info = {}
+    return info if isinstance(info, dict) else {}
+
+
+def _held_by_reader(fd: int) -> bool:
+    return _info(fd).get("holder") == READER
+
+
+def _holder_of(fd: int) -> str:
+    info = _info(fd)
     if not info:
         return "another tick"
     return (f"{info.get('holder', 'another tick')} (tick {info.get('clock', '?')}, "
@@ -84,7 +100,8 @@ def tick_lease(warehouse: Path, holder: str, clock: datetime,
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline and not (
+                        _held_by_reader(fd) and time.monotonic() < deadline + READER_GRACE_S):
                     undone = (f"{refused}: try again when it ends (or give --wait seconds)"
                               if refused else
                               f"tick {clock:%Y-%m-%d %H:%M:%S} was not run (one tick at a "

@@ -27,9 +27,7 @@ from pathlib import Path
 import duckdb
 
 from journeys.warehouse.connect import FILE_WAIT_S, connect, connect_for_reading
-from journeys.warehouse.lease import TickBusy, held_here, tick_lease
-
-REFRESHER = "journeys (publishing the reader copy)"
+from journeys.warehouse.lease import READER, TickBusy, held_here, tick_lease
 
 
 def reader_path(warehouse: Path) -> Path:
@@ -88,11 +86,11 @@ def publish(warehouse: Path) -> Path:
     """Copy the working file to the reader copy, whole, in one rename.
 
     The caller holds the lease and has closed its connection: no writer of the tool is at
-    work, so the file is the last commit. A write-ahead log left by a process outside the tool
-    is folded in first, so the copy needs none.
+    work, so the file is the last commit once checkpointed (the write-ahead log folded into
+    it: a connection of this process may keep the database open, so closing is not enough).
     """
-    if _wal_path(warehouse).exists():
-        connect(warehouse).close()  # DuckDB checkpoints the log when the last connection closes
+    with connect(warehouse) as con:
+        con.execute("checkpoint")
     reader = reader_path(warehouse)
     before = _stamp(warehouse)
     for stale in reader.parent.glob(f".{reader.name}.*.tmp"):
@@ -113,7 +111,7 @@ def current_copy(warehouse: Path) -> Path:
     if is_fresh(warehouse):
         return reader
     try:
-        with tick_lease(warehouse, REFRESHER, datetime.now(UTC).replace(tzinfo=None)):
+        with tick_lease(warehouse, READER, datetime.now(UTC).replace(tzinfo=None)):
             return publish(warehouse)
     except TickBusy:
         pass  # a writer is at work: the last copy is whole, and the writer replaces it
