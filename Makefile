@@ -4,6 +4,7 @@
 #               both cores, then the engine suites on PostgreSQL and on Spark side by side
 #               (each skips, saying why, without its server or pyspark: .ci/run starts
 #               PostgreSQL and adds EXTRAS=dev,postgres,spark). About 28 minutes on 2 cores.
+#   make test-soak  the many-clients soak alone (a BI reader, the API, Dagster and the CLI)
 #   make test-postgres, make test-spark  one engine's suites alone (SPARK_EXAMPLES=15
 #               for more hypothesis examples on Spark); make test-spark-dbt  dbt on Spark
 #   make dev    the Dagster UI on the journeys (dagster dev -w workspace.yaml)
@@ -18,7 +19,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(subs
 
 ENGINE_SUITES := tests/journeys/golden tests/journeys/test_differential.py
 
-.PHONY: env demo dev test test-postgres test-spark test-spark-dbt test-fast bench lint compile clean
+.PHONY: env demo dev test test-postgres test-spark test-spark-dbt test-soak test-fast bench lint compile clean
 
 env: $(STAMP)
 
@@ -38,8 +39,8 @@ dev: env
 test: env
 	$(BIN)/journeys compile --check
 	$(BIN)/ruff check journeys orchestration_defs reverse_etl tests
-	$(BIN)/python -m pytest -q -n 2 --dist loadscope -m "not spark" --doctest-modules journeys orchestration_defs reverse_etl tests
-	$(MAKE) --no-print-directory -j2 --output-sync=target EXTRAS=$(EXTRAS) test-postgres test-spark test-spark-dbt
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope -m "not spark and not soak" --doctest-modules journeys orchestration_defs reverse_etl tests
+	$(MAKE) --no-print-directory -j2 --output-sync=target EXTRAS=$(EXTRAS) test-soak test-spark test-postgres test-spark-dbt
 
 # The engine suites (golden scenarios, differential fixtures; on PostgreSQL also the metrics'
 # worked examples, which cost Spark 3 minutes: `dbt build` on Spark compares the metrics
@@ -59,6 +60,11 @@ test-spark: env
 # Spark ones, rather than at the tail of the main suite
 test-spark-dbt: env
 	$(BIN)/python -m pytest -q -m spark tests/journeys/test_dbt_targets.py
+
+# Many clients on one warehouse for minutes (tests/journeys/warehouse): a BI reader, the API,
+# ticks through Dagster and the CLI, dispatches; beside the Spark suites
+test-soak: env
+	$(BIN)/python -m pytest -q -s -m soak tests/journeys/warehouse
 
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow" tests

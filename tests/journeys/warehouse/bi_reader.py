@@ -46,7 +46,7 @@ def main(reader: Path, out: Path, stop: Path) -> None:
                     lines.write(json.dumps({"kind": kind, "ok": False,
                                             "error": str(error)[:300]}) + "\n")
             lines.flush()
-            time.sleep(0.05)
+            time.sleep(0.1)
     held.close()
 
 
