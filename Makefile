@@ -79,4 +79,4 @@ compile: env
 	$(BIN)/journeys compile
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs warehouse.duckdb outbox
+	rm -rf $(VENV) dbt_project/target dbt_project/logs warehouse.duckdb warehouse.read.duckdb* outbox

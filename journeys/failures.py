@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from journeys.warehouse.lease import TickBusy
+
 WAREHOUSE_OPTION = "--warehouse or JOURNEYS_WAREHOUSE"
 
 _QUOTED_FILE = re.compile(r'file "([^"]+)"')
@@ -107,8 +109,8 @@ def explain(exc: BaseException, warehouse: Path | None = None) -> str | None:
         ... # doctest: +ELLIPSIS
         'the disk is full at /data: free some space there ...'
     """
-    if isinstance(exc, WarehouseUnusable):
-        return str(exc)
+    if isinstance(exc, WarehouseUnusable | TickBusy):
+        return str(exc)  # already one line: the file, or who holds the warehouse
     if isinstance(exc, duckdb.Error):
         return _duckdb_line(exc, warehouse)
     if isinstance(exc, OSError):
